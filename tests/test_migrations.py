@@ -1,0 +1,56 @@
+"""``flask db upgrade`` on an empty database creates exactly the models' schema."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, text
+
+from tests.conftest import POSTGRES_URL
+from vaerested import create_app
+from vaerested.database import normalise_database_url
+from vaerested.extensions import db
+from vaerested.models import Base
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """Yield the URL of a database with no tables at all."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL case skipped: VAERESTED_TEST_POSTGRES_URL is not set")
+    base = normalise_database_url(POSTGRES_URL)
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS migration_test CASCADE"))
+        conn.execute(text("CREATE SCHEMA migration_test"))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3Dmigration_test"
+    with admin.begin() as conn:
+        conn.execute(text("DROP SCHEMA migration_test CASCADE"))
+    admin.dispose()
+
+
+def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("VAERESTED_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, Base.metadata)
+        assert diff == []
+        # And the migrations can be walked back to nothing.
+        downgrade(revision="base")
+        with db.engine.connect() as conn:
+            tables = db.inspect(conn).get_table_names()
+        assert tables == ["alembic_version"]
+        db.engine.dispose()

@@ -1,0 +1,34 @@
+"""Health check, language switch and error pages."""
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"ok": True, "database": "up"}
+
+
+def test_default_language_is_danish(client):
+    response = client.get("/auth/login")
+    assert b'<html lang="da"' in response.data
+
+
+def test_switch_language_to_english_and_back(client):
+    response = client.post("/language", data={"lang": "en", "next": "/auth/login"})
+    assert response.headers["Location"] == "/auth/login"
+    assert b'<html lang="en"' in client.get("/auth/login").data
+    client.post("/language", data={"lang": "da"})
+    assert b'<html lang="da"' in client.get("/auth/login").data
+
+
+def test_unknown_language_is_ignored(client):
+    client.post("/language", data={"lang": "xx"})
+    assert b'<html lang="da"' in client.get("/auth/login").data
+
+
+def test_404_page_html_and_json(client):
+    html = client.get("/no-such-page")
+    assert html.status_code == 404
+    assert b"<main" in html.data
+    js = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert js.status_code == 404
+    assert js.json["ok"] is False and js.json["error"]["status"] == 404

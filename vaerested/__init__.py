@@ -1,0 +1,92 @@
+"""Værested: anonymous visits, activities and reports for §104 drop-in centres."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from vaerested.config import DefaultConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the application."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("VAERESTED_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("VAERESTED")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    from vaerested.database import configure_database
+    from vaerested.security import configure_security
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    configure_database(app)
+    configure_security(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    init_scheduler(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects to ``app``."""
+    from vaerested.extensions import babel, csrf, db, login_manager, migrate
+    from vaerested.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    login_manager.init_app(app)
+
+    import vaerested.auth.loader  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every domain blueprint."""
+    from vaerested.admin import bp as admin_bp
+    from vaerested.auth import bp as auth_bp
+    from vaerested.centres import bp as centres_bp
+    from vaerested.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(centres_bp, url_prefix="/centres")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Serve errors as HTML pages or JSON, whichever the client wants."""
+    from vaerested.errors import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the ``flask`` command groups."""
+    from vaerested.cli import init_cli
+
+    init_cli(app)
+
+
+def init_scheduler(app: Flask) -> None:
+    """Start APScheduler only where asked to (never in web workers or tests)."""
+    if app.config["SCHEDULER_ENABLED"] and not app.config.get("TESTING"):
+        from vaerested.scheduler import start_scheduler
+
+        start_scheduler(app)

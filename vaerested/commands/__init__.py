@@ -1,0 +1,1 @@
+"""CLI command groups, one module per group (registered in :mod:`vaerested.cli`)."""
