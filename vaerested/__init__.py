@@ -60,14 +60,21 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register every domain blueprint."""
     from vaerested.admin import bp as admin_bp
+    from vaerested.api import bp as api_bp
     from vaerested.auth import bp as auth_bp
     from vaerested.centres import bp as centres_bp
+    from vaerested.checkin import bp as checkin_bp
+    from vaerested.extensions import csrf
     from vaerested.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(centres_bp, url_prefix="/centres")
+    app.register_blueprint(checkin_bp, url_prefix="/checkin")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    # The API checks a Bearer token, or for session callers the CSRF header itself.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_error_handlers(app: Flask) -> None:

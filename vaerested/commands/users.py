@@ -8,10 +8,10 @@ from vaerested.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from vaerested.extensions import db
 from vaerested.models import Centre, Role, StaffUser
 
-users_cli = AppGroup("users", help="Manage staff accounts.")
+cli = AppGroup("users", help="Manage staff accounts.")
 
 
-@users_cli.command("create")
+@cli.command("create")
 @click.option("--email", required=True, help="Login e-mail.")
 @click.option("--name", "display_name", default="", help="Display name.")
 @click.option(
