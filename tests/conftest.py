@@ -26,16 +26,18 @@ def _reset_postgres(url: str) -> None:
     """Create the schema once per run, then empty every table before each test."""
     global _pg_schema_ready
     engine = create_engine(normalise_database_url(url))
-    with engine.begin() as conn:
-        if not _pg_schema_ready:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-            Base.metadata.create_all(conn)
-            _pg_schema_ready = True
-        else:
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    try:
+        with engine.begin() as conn:
+            if not _pg_schema_ready:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+                Base.metadata.create_all(conn)
+                _pg_schema_ready = True
+            else:
+                names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -167,7 +167,7 @@ class Centre(Base):
     )
     #: Offer profile: the range of life phases (1-4) the centre serves.
     life_phase_min: Mapped[int] = mapped_column(
-        SmallInteger, default=1, server_default=true()
+        SmallInteger, default=1, server_default="1"
     )
     life_phase_max: Mapped[int] = mapped_column(
         SmallInteger, default=4, server_default="4"
