@@ -23,17 +23,33 @@ class DefaultConfig:
     #: Smallest count shown in exports; 1..MIN_CELL-1 is written as "<MIN_CELL".
     EXPORT_MIN_CELL = 5
 
+    #: HMAC key for card codes (only the keyed hash of a code is stored). Empty
+    #: means: read ``instance/card_hash_key``, generating it on first start.
+    #: Changing it makes every printed card unknown: back it up with the database.
+    CARD_HASH_KEY = ""
+    #: Card visits older than this many days lose their link to the card (the
+    #: visit still counts). 396 days is about 13 months: a year plus a month.
+    VISIT_CARD_RETENTION_DAYS = 396
+    #: Seconds an API worker may cache a token's and a centre's lookup. A revoked
+    #: token or a deactivated centre is refused by every worker within this time.
+    API_AUTH_CACHE_SECONDS = 5
+
     #: UI languages, the first is the default.
     LANGUAGES = ("da", "en")
     BABEL_DEFAULT_LOCALE = "da"
-    BABEL_TRANSLATION_DIRECTORIES = "translations"
 
     #: Failed logins allowed per account (and, times five, per address) in the window.
     LOGIN_MAX_FAILURES = 10
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
-    #: Run APScheduler in this process (only ``flask scheduler run`` sets this).
+    #: Start a background scheduler inside the app. Leave off: production runs
+    #: ``flask --app wsgi scheduler run`` as one dedicated process instead.
     SCHEDULER_ENABLED = False
+    #: Crontab expressions (local time) of the scheduled jobs.
+    RETENTION_CRON = "15 3 * * *"
+    PRUNE_LOGINS_CRON = "45 3 * * *"
+    #: A job missed while the scheduler was down still runs if this late.
+    SCHEDULER_MISFIRE_GRACE_SECONDS = 6 * 3600
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True

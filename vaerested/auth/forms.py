@@ -1,12 +1,12 @@
 """Login form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from vaerested.forms import BaseForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(message=_l("Enter your e-mail.")), Length(max=254)],
