@@ -1,0 +1,55 @@
+"""``flask districts …``: import and list districts."""
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from vaerested.centres.importers import Parsed, parse_districts, upsert_districts
+from vaerested.extensions import db
+from vaerested.models import Centre, District
+
+cli = AppGroup("districts", help="Manage districts.")
+
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def run_import(parsed: Parsed, write) -> None:
+    """Report every problem and exit 2, or write all rows and commit once."""
+    if parsed.problems:
+        for problem in sorted(parsed.problems, key=lambda p: p.line):
+            click.echo(str(problem), err=True)
+        count = len(parsed.problems)
+        click.echo(f"Nothing imported: {count} problem(s).", err=True)
+        raise click.exceptions.Exit(2)
+    try:
+        created, updated = write(db.session, parsed.rows)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(f"{created} created, {updated} updated")
+
+
+@cli.command("import")
+@click.argument("file", type=FILE)
+def import_districts(file: Path) -> None:
+    """Import districts from CSV or GeoJSON, all or nothing (upsert by code)."""
+    run_import(parse_districts(file.name, file.read_bytes()), upsert_districts)
+
+
+@cli.command("list")
+def list_districts() -> None:
+    """List districts with their target population and number of centres."""
+    rows = db.session.execute(
+        select(District, func.count(Centre.id)).outerjoin(Centre).group_by(District.id)
+    ).all()
+    rows.sort(key=lambda r: (r[0].municipality, len(r[0].code), r[0].code))
+    for district, centres in rows:
+        population = district.target_population
+        click.echo(
+            f"{district.code}\t{district.name}\t{district.municipality}\t"
+            f"target {population if population is not None else '-'}\t"
+            f"centres {centres}"
+        )

@@ -1,0 +1,35 @@
+"""``flask seed …``: load demo data for local use."""
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from vaerested.demo import DEMO_PASSWORD, DemoDataError, load_demo
+from vaerested.extensions import db
+from vaerested.models import Centre
+
+cli = AppGroup("seed", help="Load demo data.")
+
+
+@cli.command("demo")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (successfully) when centres exist."
+)
+def seed_demo(if_empty: bool) -> None:
+    """Load demo districts, fictional centres and demo logins (local use only)."""
+    centres = db.session.scalar(select(func.count(Centre.id)))
+    if centres and if_empty:
+        click.echo(f"{centres} centre(s) exist already: demo data not loaded.")
+        return
+    try:
+        logins = load_demo(db.session)
+    except DemoDataError as exc:
+        db.session.rollback()
+        click.echo(f"Error: {exc}.", err=True)
+        raise click.exceptions.Exit(2) from None
+    db.session.commit()
+    click.echo("Demo data loaded. Demo logins (local use only):")
+    for email, role, slug in logins:
+        click.echo(f"  {email}\t{role}\t{slug or 'all centres'}")
+    click.echo(f"Password for every demo login: {DEMO_PASSWORD}")
+    click.echo("Never load demo data on a real server: this password is public.")
