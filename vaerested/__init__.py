@@ -66,12 +66,14 @@ def register_blueprints(app: Flask) -> None:
     from vaerested.checkin import bp as checkin_bp
     from vaerested.extensions import csrf
     from vaerested.main import bp as main_bp
+    from vaerested.reports import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(centres_bp, url_prefix="/centres")
     app.register_blueprint(checkin_bp, url_prefix="/checkin")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     # The API checks a Bearer token, or for session callers the CSRF header itself.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
