@@ -12,12 +12,14 @@ from vaerested.models import Centre, Role
 
 
 def role_required(*roles: str | Role) -> Callable:
-    """Allow only logged-in users whose role is one of ``roles``.
+    """Allow only logged-in users whose role is one of ``roles`` or ranks above.
 
-    Administration (``admin``) is allowed wherever ``leader`` or ``staff`` is,
-    because it oversees every centre.
+    Roles rank admin > leader > staff: a leader may do what staff may at their
+    centres, and administration may do what either may, at every centre.
     """
     allowed = {Role(r) for r in roles}
+    if Role.STAFF in allowed:
+        allowed.add(Role.LEADER)
     if allowed & {Role.LEADER, Role.STAFF}:
         allowed.add(Role.ADMIN)
 

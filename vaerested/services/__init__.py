@@ -1,0 +1,1 @@
+"""Pure domain logic: plain rows in, plain results out (no Flask, no database)."""
