@@ -35,7 +35,7 @@ def upgrade():
     op.create_table('login_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('remote_addr', sa.String(length=45), server_default='', nullable=False),
+    sa.Column('remote_addr', sa.String(length=45), nullable=False),
     sa.Column('attempted_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('is_success', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts'))
@@ -71,7 +71,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=60), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('address', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
     sa.Column('district_id', sa.Integer(), nullable=False),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),

@@ -1,6 +1,28 @@
 """All models, importable from one place (Alembic reads metadata from here)."""
 
+from vaerested.models.activities import (
+    Activity,
+    ActivityRule,
+    ActivitySession,
+    ChangeReason,
+    CourseEnrolment,
+    CourseFollowUp,
+    CourseOutcome,
+    LedBy,
+    RuleKind,
+    SessionAttendance,
+    SessionScan,
+)
 from vaerested.models.base import Base
+from vaerested.models.cards import (
+    AccessToken,
+    AgeBand,
+    Card,
+    FirstCame,
+    Gender,
+    Housing,
+    TokenKind,
+)
 from vaerested.models.centres import (
     Centre,
     District,
@@ -10,9 +32,44 @@ from vaerested.models.centres import (
     Visitation,
     centre_target_groups,
 )
+from vaerested.models.exports import (
+    ExportDownload,
+    ExportFormat,
+    ExportRun,
+    ExportSchedule,
+    RunOrigin,
+    RunStatus,
+)
 from vaerested.models.users import LoginAttempt, Role, StaffUser, staff_centres
+from vaerested.models.visits import Visit, VisitSource
 
 __all__ = [
+    "Activity",
+    "ActivityRule",
+    "ActivitySession",
+    "ChangeReason",
+    "CourseEnrolment",
+    "CourseFollowUp",
+    "CourseOutcome",
+    "LedBy",
+    "RuleKind",
+    "SessionAttendance",
+    "SessionScan",
+    "ExportDownload",
+    "ExportFormat",
+    "ExportRun",
+    "ExportSchedule",
+    "RunOrigin",
+    "RunStatus",
+    "AccessToken",
+    "AgeBand",
+    "Card",
+    "FirstCame",
+    "Gender",
+    "Housing",
+    "TokenKind",
+    "Visit",
+    "VisitSource",
     "Base",
     "Centre",
     "District",

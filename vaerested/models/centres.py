@@ -136,7 +136,7 @@ class Centre(Base):
     #: URL and export identifier, e.g. "nabo".
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
     #: The district the centre is located in.
     district_id: Mapped[int] = mapped_column(
         ForeignKey("districts.id", ondelete="RESTRICT"), index=True

@@ -92,7 +92,7 @@ class LoginAttempt(Base):
     #: The e-mail typed (lower-case); a staff login name, never citizen data.
     email: Mapped[str] = mapped_column(String(254))
     #: Client address as seen by the app.
-    remote_addr: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    remote_addr: Mapped[str] = mapped_column(String(45), default="")
     attempted_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     is_success: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()

@@ -1,0 +1,68 @@
+"""Visits: one presence of one person at one centre on one local day."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vaerested.models.base import Base, UTCDateTime, utcnow
+from vaerested.models.cards import AgeBand, Gender, Housing
+from vaerested.models.centres import str_enum
+
+
+class VisitSource(enum.StrEnum):
+    #: A card scan (QR camera, keyboard wedge or typed code).
+    SCAN = "scan"
+    #: A staff "+1 anonymous visitor" tally.
+    TALLY = "tally"
+    #: A row of ``flask visits import``.
+    IMPORT = "import"
+
+
+class Visit(Base):
+    """A visit. Card visits are unique per card, centre and local day.
+
+    ``card_id`` is NULL for a tally and for card visits older than the retention
+    period (the link is cut, the visit still counts).
+    """
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(
+        ForeignKey("centres.id", ondelete="RESTRICT")
+    )
+    card_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cards.id", ondelete="SET NULL")
+    )
+    #: The local calendar day (config ``TIMEZONE``) of the visit.
+    visit_date: Mapped[date] = mapped_column(Date)
+    #: Earliest scan of the card at the centre that day (UTC).
+    visited_dt: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[VisitSource] = mapped_column(str_enum(VisitSource, "visit_source"))
+    #: Client-made key (UUID) that makes a replayed tally harmless.
+    idempotency_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    #: Tally attributes (card visits take them from the card); NULL is unknown.
+    home_district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="SET NULL")
+    )
+    age_band: Mapped[AgeBand | None] = mapped_column(str_enum(AgeBand, "age_band"))
+    gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
+    housing: Mapped[Housing | None] = mapped_column(str_enum(Housing, "housing"))
+    #: When the server recorded the row (the tally undo window counts from here).
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("card_id", "centre_id", "visit_date"),
+        Index("ix_visits_centre_date", "centre_id", "visit_date"),
+        Index("ix_visits_card_dt", "card_id", "visited_dt"),
+    )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Visit {self.id} centre={self.centre_id} card={self.card_id} "
+            f"{self.visit_date} {self.source.value}>"
+        )
