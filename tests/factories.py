@@ -85,3 +85,115 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def create_card(centre: Centre | None = None, **attributes):
+    """Issue a card; the plain code is kept on ``card.code`` (tests only)."""
+    from vaerested.checkin.operations import issue_card
+
+    card, code = issue_card(centre, attributes)
+    card.code = code
+    return card
+
+
+def create_visit(centre: Centre, card=None, visited_dt=None, **kwargs):
+    """Add a visit (a tally when ``card`` is None) on the local day of ``visited_dt``."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from vaerested.models import Visit, VisitSource
+    from vaerested.models.base import utcnow
+
+    visited_dt = visited_dt or utcnow()
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    visit = Visit(
+        centre_id=centre.id,
+        card_id=card.id if card is not None else None,
+        visit_date=visited_dt.astimezone(tz).date(),
+        visited_dt=visited_dt,
+        source=kwargs.pop(
+            "source", VisitSource.SCAN if card is not None else VisitSource.TALLY
+        ),
+        **kwargs,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def create_activity(centre: Centre, rules=(), **kwargs):
+    """Create an activity; ``rules`` are dicts of ``ActivityRule`` fields."""
+    from vaerested.models import Activity, ActivityRule, LedBy
+
+    activity = Activity(
+        centre_id=centre.id,
+        title=kwargs.pop("title", f"Activity {next(_seq)}"),
+        category=kwargs.pop("category", 1),
+        led_by=kwargs.pop("led_by", LedBy.STAFF),
+        **kwargs,
+    )
+    for rule in rules:
+        activity.rules.append(ActivityRule(**{"kind": "weekly", **rule}))
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def create_session(activity, start_dt, end_dt=None, **kwargs):
+    """Add a session of ``activity`` (not from a rule) at aware ``start_dt``."""
+    from datetime import timedelta
+
+    from vaerested.models import ActivitySession
+
+    session = ActivitySession(
+        activity_id=activity.id,
+        occurrence_dt=start_dt,
+        start_dt=start_dt,
+        end_dt=end_dt or start_dt + timedelta(hours=2),
+        **kwargs,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def create_course_world(centre: Centre):
+    """Create a category-3 course at ``centre`` with a rule, a session today and
+    an enrolment; return them as a namespace (for URL matrices)."""
+    from datetime import date, time
+    from types import SimpleNamespace
+
+    from vaerested.models import CourseEnrolment
+    from vaerested.models.base import utcnow
+
+    activity = create_activity(
+        centre,
+        category=3,
+        title="Job club",
+        rules=[
+            {
+                "weekday": 0,
+                "start_date": date(2026, 1, 5),
+                "start_time": time(10),
+                "end_time": time(12),
+            }
+        ],
+    )
+    session = create_session(activity, utcnow())
+    card = create_card(centre)
+    enrolment = CourseEnrolment(
+        activity_id=activity.id,
+        card_id=card.id,
+        referral_ref="BIF-0001",
+        start_date=date(2026, 1, 5),
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    return SimpleNamespace(
+        activity=activity,
+        rule=activity.rules[0],
+        session=session,
+        card=card,
+        enrolment=enrolment,
+    )

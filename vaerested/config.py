@@ -48,6 +48,20 @@ class DefaultConfig:
     #: Crontab expressions (local time) of the scheduled jobs.
     RETENTION_CRON = "15 3 * * *"
     PRUNE_LOGINS_CRON = "45 3 * * *"
+    #: When activity sessions are materialised from their rules (also on save).
+    MATERIALISE_SESSIONS_CRON = "30 2 * * *"
+    #: Days ahead that activity sessions are materialised for.
+    SESSION_HORIZON_DAYS = 56
+    #: How often the scheduler looks for due and queued exports (and retries
+    #: failed ones); it also looks once when ``flask scheduler run`` starts.
+    EXPORT_TICK_CRON = "*/5 * * * *"
+    #: Attempts of one export run before it stays failed.
+    EXPORT_MAX_ATTEMPTS = 5
+    #: A run still "running" after this many minutes is taken as crashed and redone.
+    EXPORT_STALE_MINUTES = 60
+    #: Run "Run now" exports inside the request instead of a background thread
+    #: (tests only: the page would wait for the export).
+    EXPORT_RUN_INLINE = False
     #: A job missed while the scheduler was down still runs if this late.
     SCHEDULER_MISFIRE_GRACE_SECONDS = 6 * 3600
 

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
+
+from vaerested.api import errors, views  # noqa: E402,F401

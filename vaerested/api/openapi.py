@@ -1,0 +1,275 @@
+"""A hand-written OpenAPI 3.1 description of /api/v1."""
+
+from functools import cache
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        },
+    }
+
+
+def _ok(description: str, data_ref: str) -> dict:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["ok", "data"],
+                    "properties": {
+                        "ok": {"const": True},
+                        "data": {"$ref": f"#/components/schemas/{data_ref}"},
+                    },
+                }
+            }
+        },
+    }
+
+
+def _body(ref: str) -> dict:
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}
+        },
+    }
+
+
+AUTH_ERRORS = {
+    "400": _error("invalid_json, or csrf_failed for a session without X-CSRFToken."),
+    "401": _error("unauthorized: no, unknown or revoked credentials."),
+    "403": _error("forbidden: the caller may not act for this centre."),
+    "404": _error("unknown_centre."),
+    "409": _error("centre_inactive."),
+    "422": _error("missing_field or invalid_field (the error names the field)."),
+}
+ATTRIBUTES = {
+    "home_district": {"type": "string", "description": "District code."},
+    "age_band": {"enum": ["under_25", "25_39", "40_59", "60_plus"]},
+    "gender": {"enum": ["woman", "man", "other"]},
+    "housing": {"enum": ["own_home", "residential_centre", "homeless", "other"]},
+}
+SCANNED_AT = {
+    "type": "string",
+    "description": (
+        "ISO 8601 time of the scan. Without an offset it is local time in the "
+        "server's TIMEZONE (an ambiguous or skipped DST time is read with "
+        "fold=0). Omitted: now. More than 30 days ago: 422 too_old; more than "
+        "5 minutes ahead: 422 in_future; unreadable: 422 invalid_time."
+    ),
+}
+KEY = {
+    "type": "string",
+    "format": "uuid",
+    "description": "Client-made UUID; a replay is answered, never counted twice.",
+}
+
+
+@cache
+def openapi_document() -> dict:
+    """Return the OpenAPI document as a dict."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Værested API",
+            "version": "1",
+            "description": (
+                "Anonymous check-in for drop-in centres. Every answer is "
+                '{"ok": true, "data": ...} or {"ok": false, "error": {"status", '
+                '"code", "message"}}. Authenticate with "Authorization: Bearer '
+                '<token>" (a kiosk token acts only for its centre, a staff token '
+                "for its user's centres) or with a logged-in session plus the "
+                "X-CSRFToken header. Card codes are never returned."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": {
+            "/checkins": {
+                "post": {
+                    "operationId": "create_checkin",
+                    "summary": "Record a card scan (one visit per card, centre, day).",
+                    "requestBody": _body("CheckinRequest"),
+                    "responses": {
+                        "200": _ok("new or duplicate", "CheckinResult"),
+                        **AUTH_ERRORS,
+                        "404": _error("unknown_centre or unknown_card."),
+                        "410": _error("revoked_card."),
+                        "422": _error(
+                            "invalid_code (bad check symbol), invalid_time, too_old, "
+                            "in_future, missing_field or invalid_field."
+                        ),
+                    },
+                }
+            },
+            "/tallies": {
+                "post": {
+                    "operationId": "create_tally",
+                    "summary": "Record an anonymous visitor (+1).",
+                    "requestBody": _body("TallyRequest"),
+                    "responses": {
+                        "200": _ok("new or duplicate", "TallyResult"),
+                        **AUTH_ERRORS,
+                        "409": _error("centre_inactive or idempotency_conflict."),
+                    },
+                }
+            },
+            "/tallies/{key}/undo": {
+                "post": {
+                    "operationId": "undo_tally",
+                    "summary": "Undo a tally recorded here less than 15 minutes ago.",
+                    "parameters": [
+                        {
+                            "name": "key",
+                            "in": "path",
+                            "required": True,
+                            "schema": KEY,
+                        }
+                    ],
+                    "requestBody": _body("CentreRequest"),
+                    "responses": {
+                        "200": _ok("undone", "Count"),
+                        **AUTH_ERRORS,
+                        "404": _error("unknown_centre or unknown_tally."),
+                        "409": _error("centre_inactive or undo_expired."),
+                    },
+                }
+            },
+            "/centres/{slug}/today": {
+                "get": {
+                    "operationId": "get_today",
+                    "summary": "Today's visit counts at a centre.",
+                    "parameters": [
+                        {
+                            "name": "slug",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _ok("counts", "TodayCounts"),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/cards/revoke": {
+                "post": {
+                    "operationId": "revoke_card",
+                    "summary": "Revoke a card (staff session or staff token).",
+                    "requestBody": _body("RevokeRequest"),
+                    "responses": {
+                        "200": _ok("revoked", "Revoked"),
+                        **AUTH_ERRORS,
+                        "403": _error("forbidden (kiosk tokens may not revoke)."),
+                        "404": _error("unknown_card."),
+                        "422": _error("invalid_code or missing_field."),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "get_openapi",
+                    "summary": "This document.",
+                    "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["ok", "error"],
+                    "properties": {
+                        "ok": {"const": False},
+                        "error": {
+                            "type": "object",
+                            "required": ["status", "code", "message"],
+                            "properties": {
+                                "status": {"type": "integer"},
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "field": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+                "CentreRequest": {
+                    "type": "object",
+                    "required": ["centre"],
+                    "properties": {"centre": {"type": "string"}},
+                },
+                "CheckinRequest": {
+                    "type": "object",
+                    "required": ["centre", "code", "idempotency_key"],
+                    "properties": {
+                        "centre": {"type": "string", "description": "Centre slug."},
+                        "code": {
+                            "type": "string",
+                            "description": "Card code as printed, e.g. "
+                            "K7Q2-9XMD-F3AB-CD5E-Q (case, spaces, hyphens, O/I/L "
+                            "are forgiven; the check symbol is verified).",
+                        },
+                        "scanned_at": SCANNED_AT,
+                        "idempotency_key": KEY,
+                    },
+                },
+                "CheckinResult": {
+                    "type": "object",
+                    "properties": {
+                        "result": {"enum": ["new", "duplicate"]},
+                        "visit_date": {"type": "string", "format": "date"},
+                        "today_count": {"type": "integer"},
+                    },
+                },
+                "TallyRequest": {
+                    "type": "object",
+                    "required": ["centre", "idempotency_key"],
+                    "properties": {
+                        "centre": {"type": "string"},
+                        "scanned_at": SCANNED_AT,
+                        "idempotency_key": KEY,
+                        **ATTRIBUTES,
+                    },
+                },
+                "TallyResult": {
+                    "type": "object",
+                    "properties": {
+                        "result": {"enum": ["new", "duplicate"]},
+                        "today_count": {"type": "integer"},
+                    },
+                },
+                "Count": {
+                    "type": "object",
+                    "properties": {"today_count": {"type": "integer"}},
+                },
+                "TodayCounts": {
+                    "type": "object",
+                    "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "visits": {"type": "integer"},
+                        "card_visits": {"type": "integer"},
+                        "tally_visits": {"type": "integer"},
+                    },
+                },
+                "RevokeRequest": {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {"code": {"type": "string"}},
+                },
+                "Revoked": {
+                    "type": "object",
+                    "properties": {"revoked": {"const": True}},
+                },
+            },
+        },
+    }

@@ -1,0 +1,45 @@
+"""Scheduled job bodies for check-in data (the scheduler itself lives elsewhere)."""
+
+import logging
+from datetime import date, timedelta
+
+from flask import Flask
+from sqlalchemy import update
+
+from vaerested.checkin.operations import local_date, local_tz
+from vaerested.extensions import db
+from vaerested.models import Visit
+from vaerested.models.base import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def unlink_old_visits(cutoff_date: date) -> int:
+    """Cut the card link of visits before ``cutoff_date``; return rows changed.
+
+    The visits stay (every count is unchanged); only which card made them is
+    forgotten, so no card's history reaches back further than the retention.
+    """
+    result = db.session.execute(
+        update(Visit)
+        .where(Visit.visit_date < cutoff_date, Visit.card_id.is_not(None))
+        .values(card_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def retention_cutoff(today: date, days: int) -> date:
+    """Return the first local day whose card visits are kept."""
+    return today - timedelta(days=days)
+
+
+def run_retention(app: Flask) -> int:
+    """Job body: unlink card visits older than ``VISIT_CARD_RETENTION_DAYS``."""
+    with app.app_context():
+        today = local_date(utcnow(), local_tz())
+        cutoff = retention_cutoff(today, app.config["VISIT_CARD_RETENTION_DAYS"])
+        count = unlink_old_visits(cutoff)
+        db.session.commit()
+        logger.info("Retention: unlinked %d visit(s) before %s", count, cutoff)
+        return count
