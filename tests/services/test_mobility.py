@@ -1,0 +1,92 @@
+"""Mobility (DOMAIN.md): time order, ties by centre slug, transitions A -> B."""
+
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vaerested.services.mobility import (
+    VisitRow,
+    centre_rows,
+    compute_mobility,
+    matrix_rows,
+    summary_rows,
+    transitions,
+)
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime(2024, 1, day, hour, tzinfo=UTC)
+
+
+def test_transitions_in_time_order_ties_by_slug():
+    rows = [
+        VisitRow(1, "b", at(2, 9)),
+        VisitRow(1, "a", at(1, 9)),
+        VisitRow(1, "c", at(2, 9)),  # tie with "b": b before c
+        VisitRow(1, "a", at(3, 9)),
+        VisitRow(2, "c", at(1, 9)),
+        VisitRow(2, "c", at(2, 9)),  # same centre again: no transition
+    ]
+    assert transitions(rows) == [(1, "a", "b"), (1, "b", "c"), (1, "c", "a")]
+
+
+def test_compute_mobility_by_hand():
+    rows = [
+        # card 1: a | b | a | b -> a>b twice, b>a once
+        VisitRow(1, "a", at(1, 9)),
+        VisitRow(1, "b", at(2, 9)),
+        VisitRow(1, "a", at(3, 9)),
+        VisitRow(1, "b", at(4, 9)),
+        # card 2: a, b same time -> a>b
+        VisitRow(2, "b", at(1, 10)),
+        VisitRow(2, "a", at(1, 10)),
+        # card 3: only c
+        VisitRow(3, "c", at(1, 9)),
+    ]
+    result = compute_mobility(rows)
+    assert matrix_rows(result) == [
+        {"from_centre": "a", "to_centre": "b", "cards": 2, "transitions": 3},
+        {"from_centre": "b", "to_centre": "a", "cards": 1, "transitions": 1},
+    ]
+    assert centre_rows(result) == [
+        {"centre": "a", "active_cards": 2, "multi_centre_cards": 2},
+        {"centre": "b", "active_cards": 2, "multi_centre_cards": 2},
+        {"centre": "c", "active_cards": 1, "multi_centre_cards": 0},
+    ]
+    assert (result.active_cards, result.multi_centre_cards) == (3, 2)
+
+
+def test_summary_index_rounding_and_suppression():
+    assert summary_rows(3, 2, 1)[0]["mobility_index"] == 0.6667
+    assert summary_rows(3, 2, 5)[0]["mobility_index"] == ""  # both suppressed
+    assert summary_rows(10, 0, 5)[0]["mobility_index"] == 0.0
+    assert summary_rows(0, 0, 1)[0]["mobility_index"] == ""
+
+
+def test_empty():
+    result = compute_mobility([])
+    assert matrix_rows(result) == [] and centre_rows(result) == []
+    assert (result.active_cards, result.multi_centre_cards) == (0, 0)
+
+
+visit = st.builds(
+    VisitRow,
+    st.integers(1, 4),
+    st.sampled_from(["a", "b", "c"]),
+    st.builds(at, st.integers(1, 3), st.integers(8, 9)),
+)
+
+
+@given(st.lists(visit, max_size=25))
+def test_invariants(rows):
+    result = compute_mobility(rows)
+    total = sum(n for _, n in result.matrix.values())
+    assert total == len(transitions(rows))
+    # A card with a transition has visits at two centres, and vice versa.
+    movers = {card for card, _, _ in transitions(rows)}
+    assert len(movers) == result.multi_centre_cards
+    for (a, b), (cards, n) in result.matrix.items():
+        assert a != b and 1 <= cards <= n
+    # Order of the input does not matter.
+    assert compute_mobility(list(reversed(rows))) == result

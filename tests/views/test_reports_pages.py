@@ -1,0 +1,170 @@
+"""Report pages and downloads: same numbers as the files, leaders scoped, SVG charts."""
+
+import csv
+import io
+import re
+
+import pytest
+
+from tests.test_reports import GOLDEN, golden_world
+
+PERIOD = "start=2024-01-08&end=2024-01-10"
+
+
+@pytest.fixture
+def app_config(app_config):
+    """Pages use EXPORT_MIN_CELL: 3 makes the golden min-cell-3 files apply."""
+    return {**app_config, "EXPORT_MIN_CELL": 3}
+
+
+def table_rows(html: str, name: str) -> list[list[str]]:
+    """Return the body cells of the table ``data-testid="table-<name>"``."""
+    match = re.search(rf'data-testid="table-{name}">(.*?)</table>', html, flags=re.S)
+    assert match, f"no table {name}"
+    body = match.group(1).split("<tbody>")[1]
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip().replace("&lt;", "<")
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    ]
+
+
+def golden_rows(name: str) -> list[list[str]]:
+    text = (GOLDEN / "min_cell_3" / f"{name}.csv").read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(text)))[1:]
+
+
+@pytest.mark.parametrize(
+    ("report", "tables"),
+    [
+        ("visits", ["visits"]),
+        ("coverage", ["coverage", "flows"]),
+        ("mobility", ["mobility_matrix", "mobility_centres", "mobility_summary"]),
+    ],
+)
+def test_admin_pages_show_the_file_numbers(client, auth, db, report, tables):
+    golden_world()
+    auth.login_as("admin")
+    response = client.get(f"/reports/{report}?{PERIOD}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for name in tables:
+        assert table_rows(html, name) == golden_rows(name), name
+    assert "style=" not in html  # the CSP forbids inline styles
+    assert "<script" not in html.split("<main")[1]
+
+
+def test_visits_chart_has_its_numbers_in_a_table(client, auth, db):
+    golden_world()
+    auth.login_as("admin")
+    html = client.get(f"/reports/visits?{PERIOD}").get_data(as_text=True)
+    assert 'data-testid="visits-chart"' in html
+    # Daily totals: Jan 8 = 4 + 2 + 1 + 2 = 9, Jan 9 = 1 + 1 + 4 = 6,
+    # Jan 10 = 1 + 3 + 1 = 5 (none below 3, so none suppressed).
+    assert table_rows(html, "daily") == [
+        ["2024-01-08", "9"],
+        ["2024-01-09", "6"],
+        ["2024-01-10", "5"],
+    ]
+    assert html.count('class="bar"') == 3
+
+
+def test_mobility_heat_map(client, auth, db):
+    golden_world()
+    auth.login_as("admin")
+    html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
+    assert 'data-testid="mobility-heatmap"' in html
+    # alpha, beta, gamma: 3 x 3 cells; the 5 non-empty off-diagonal cells
+    # hold 1 or 2 transitions, all suppressed at min-cell 3.
+    assert html.count("heat-suppressed") == 5
+    assert html.count("heat-diagonal") == 3
+    assert "<title>alpha → beta: &lt;3</title>" in html
+
+
+def test_leader_sees_only_own_centres(client, auth, db):
+    world = golden_world()
+    auth.login_as("leader", centres=[world["beta"]])
+    html = client.get(f"/reports/visits?{PERIOD}").get_data(as_text=True)
+    assert [r[1] for r in table_rows(html, "visits")] == ["beta", "beta", "beta"]
+    assert 'value="alpha"' not in html  # not even offered as a filter
+    assert client.get(f"/reports/visits?{PERIOD}&centre=alpha").status_code == 403
+    response = client.get(f"/reports/download?report=visits&format=csv&{PERIOD}")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == (
+        "date,centre,visits,card_visits,tally_visits\n"
+        "2024-01-08,beta,<3,<3,0\n"
+        "2024-01-09,beta,<3,<3,0\n"
+        "2024-01-10,beta,3,3,0\n"
+    )
+    for report in ("coverage", "mobility"):
+        assert client.get(f"/reports/{report}?{PERIOD}").status_code == 403
+        url = f"/reports/download?report={report}&format=csv&{PERIOD}"
+        assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("report", "table"),
+    [("visits", "visits"), ("coverage", "flows"), ("mobility", "mobility_centres")],
+)
+def test_download_csv_equals_the_export(client, auth, db, report, table):
+    golden_world()
+    auth.login_as("admin")
+    url = f"/reports/download?report={report}&format=csv&table={table}&{PERIOD}"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="2024-01-08_2024-01-10_{table}.csv"'
+    )
+    assert response.get_data(as_text=True) == (
+        GOLDEN / "min_cell_3" / f"{table}.csv"
+    ).read_text(encoding="utf-8")
+
+
+def test_download_xlsx_and_geojson(client, auth, db):
+    from openpyxl import load_workbook
+
+    golden_world()
+    auth.login_as("admin")
+    response = client.get(f"/reports/download?report=coverage&format=xlsx&{PERIOD}")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data), read_only=True)
+    assert workbook.sheetnames == ["coverage", "flows"]
+    rows = list(workbook["coverage"].iter_rows(values_only=True))
+    assert rows[1][:2] == ("1", 2) and rows[1][-1] == "<3"
+    response = client.get(f"/reports/download?report=coverage&format=geojson&{PERIOD}")
+    assert response.status_code == 200
+    assert response.json["features"][0]["id"] == "1"
+    # No district of the visits report has a map: 404, not a 500.
+    response = client.get(f"/reports/download?report=visits&format=geojson&{PERIOD}")
+    assert response.status_code == 404
+
+
+def test_bad_input_never_fails(client, auth, db):
+    golden_world()
+    auth.login_as("admin")
+    client.post("/language", data={"lang": "en"})  # the messages below are English
+    html = client.get("/reports/visits?start=2024-01-10&end=2024-01-08").get_data(
+        as_text=True
+    )
+    assert "The period must not end before it starts." in html
+    assert 'data-testid="table-visits"' not in html
+    html = client.get("/reports/coverage?start=x&end=2024-01-08&district=zz").get_data(
+        as_text=True
+    )
+    assert "Not a valid date value." in html
+    assert client.get("/reports/download?start=x").status_code == 400
+    assert client.get(f"/reports/download?format=pdf&{PERIOD}").status_code == 404
+    assert client.get(f"/reports/download?report=nope&{PERIOD}").status_code == 404
+    url = f"/reports/download?report=visits&table=flows&{PERIOD}"
+    assert client.get(url).status_code == 404
+
+
+def test_index_lists_reports_per_role(client, auth, db):
+    world = golden_world()
+    auth.login_as("leader", centres=[world["alpha"]])
+    html = client.get("/reports/").get_data(as_text=True)
+    assert 'data-testid="report-visits"' in html
+    assert 'data-testid="report-mobility"' not in html

@@ -1,0 +1,303 @@
+"""Build the three reports (visits, coverage, mobility) as tables, and write them.
+
+``build_report`` runs the aggregating queries (:mod:`vaerested.reports.queries`),
+combines their rows with the pure services and applies small-cell suppression.
+``write_report`` writes the tables as CSV, JSON or XLSX files (see
+:mod:`vaerested.reports.formats`).
+
+Which columns are suppressed (counts of visits or cards, i.e. of persons) is
+listed in :data:`COUNT_COLUMNS`; the others are labels, numbers about the offer
+(centres, target population, opening hours) or ratios. Ratios are rounded:
+``mobility_index`` to 4 decimals and left empty when either of its counts is
+suppressed; ``target_population_per_centre`` and ``opening_hours_per_week`` to
+2 decimals. Filters (centres, a district) restrict the visits counted to those
+at the chosen centres, so a mobility transition counts only between them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vaerested.extensions import db
+from vaerested.models import Centre, District
+from vaerested.reports import queries
+from vaerested.reports.queries import Scope
+from vaerested.services import coverage, mobility
+from vaerested.services.suppression import suppress_rows
+
+#: Report name -> the names of its tables (files are ``<name>.csv`` / ``.json``;
+#: XLSX puts them as sheets into one ``<report>.xlsx``).
+REPORTS: dict[str, list[str]] = {
+    "visits": ["visits"],
+    "coverage": ["coverage", "flows"],
+    "mobility": ["mobility_matrix", "mobility_centres", "mobility_summary"],
+}
+FORMATS = ("csv", "xlsx", "json")
+
+VISITS_COLUMNS = ["date", "centre", "visits", "card_visits", "tally_visits"]
+
+#: Table name -> its columns.
+COLUMNS: dict[str, list[str]] = {
+    "visits": VISITS_COLUMNS,
+    "coverage": coverage.COVERAGE_COLUMNS,
+    "flows": coverage.FLOW_COLUMNS,
+    "mobility_matrix": mobility.MATRIX_COLUMNS,
+    "mobility_centres": mobility.CENTRE_COLUMNS,
+    "mobility_summary": mobility.SUMMARY_COLUMNS,
+}
+#: Table name -> its columns that count visits or cards (suppressed).
+COUNT_COLUMNS: dict[str, list[str]] = {
+    "visits": ["visits", "card_visits", "tally_visits"],
+    "coverage": coverage.COVERAGE_COUNTS,
+    "flows": coverage.FLOW_COUNTS,
+    "mobility_matrix": mobility.MATRIX_COUNTS,
+    "mobility_centres": mobility.CENTRE_COUNTS,
+    "mobility_summary": mobility.SUMMARY_COUNTS,
+}
+
+
+class ReportError(ValueError):
+    """Bad report input: unknown report or district, bad period or min-cell."""
+
+
+@dataclass
+class Table:
+    """One output file: its name (no extension), columns and rows."""
+
+    name: str
+    columns: list[str]
+    rows: list[dict]
+    #: Row key (district code) -> GeoJSON geometry, for the coverage map file.
+    geometries: dict[str, dict] = field(default_factory=dict)
+
+
+def report_of(tables: Iterable[Table]) -> str:
+    """Return the report name whose tables these are."""
+    names = [t.name for t in tables]
+    for report, table_names in REPORTS.items():
+        if names and set(names) <= set(table_names):
+            return report
+    raise ReportError(f"unknown tables: {names}")
+
+
+def check_input(name: str, start: date, end: date, min_cell: int) -> None:
+    """Raise :class:`ReportError` for an unknown report, a bad period or min-cell."""
+    if name not in REPORTS:
+        raise ReportError(
+            f"unknown report {name!r}: choose one of {', '.join(REPORTS)}"
+        )
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise ReportError("the period needs a start and an end date")
+    if start > end:
+        raise ReportError(f"the period starts ({start}) after it ends ({end})")
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 1:
+        raise ReportError(f"min-cell must be a whole number >= 1, not {min_cell!r}")
+
+
+def resolve_scope(
+    session: Session,
+    start: date,
+    end: date,
+    centre_ids: list[int] | None,
+    district_code: str | None,
+) -> Scope:
+    """Return the :class:`Scope`; a district narrows it to centres located there."""
+    ids = None if centre_ids is None else {int(i) for i in centre_ids}
+    if district_code is not None:
+        district_id = session.scalar(
+            select(District.id).where(District.code == district_code)
+        )
+        if district_id is None:
+            raise ReportError(f"unknown district {district_code!r}")
+        located = set(
+            session.scalars(select(Centre.id).where(Centre.district_id == district_id))
+        )
+        ids = located if ids is None else ids & located
+    return Scope(start, end, None if ids is None else tuple(sorted(ids)))
+
+
+def build_report(
+    name: str,
+    start: date,
+    end: date,
+    *,
+    min_cell: int,
+    centre_ids: list[int] | None = None,
+    district_code: str | None = None,
+    suppress: bool = True,
+    session: Session | None = None,
+) -> list[Table]:
+    """Return the tables of report ``name`` over ``start``..``end`` (inclusive).
+
+    With ``suppress=False`` the counts are raw (for pages that aggregate them
+    further); :func:`suppress_tables` applies suppression afterwards.
+
+    :raises ReportError: on an unknown report or district, a bad period or min-cell.
+    """
+    check_input(name, start, end, min_cell)
+    session = session or db.session
+    scope = resolve_scope(session, start, end, centre_ids, district_code)
+    tables = _BUILDERS[name](session, scope, district_code)
+    return suppress_tables(tables, min_cell) if suppress else tables
+
+
+def suppress_tables(tables: list[Table], min_cell: int) -> list[Table]:
+    """Return copies of raw ``tables`` with their counts suppressed at ``min_cell``.
+
+    Ratios built from counts (the mobility index) are recomputed from the raw
+    counts, so they are empty exactly when a count they use is suppressed.
+    """
+    out = []
+    for table in tables:
+        rows = table.rows
+        if table.name == "mobility_summary":
+            rows = [
+                mobility.summary_rows(
+                    r["active_cards"], r["multi_centre_cards"], min_cell
+                )[0]
+                for r in rows
+            ]
+        rows = suppress_rows(rows, COUNT_COLUMNS[table.name], min_cell)
+        out.append(replace(table, rows=rows))
+    return out
+
+
+def _centre_slugs(session: Session) -> dict[int, str]:
+    return {row.id: row.slug for row in queries.centre_table(session)}
+
+
+def _build_visits(session: Session, scope: Scope, district_code) -> list[Table]:
+    slugs = _centre_slugs(session)
+    rows = [
+        {
+            "date": day.isoformat(),
+            "centre": slugs[centre_id],
+            "visits": total,
+            "card_visits": with_card,
+            "tally_visits": total - with_card,
+        }
+        for day, centre_id, total, with_card in queries.daily_visits(session, scope)
+    ]
+    rows.sort(key=lambda r: (r["date"], r["centre"]))
+    return [Table("visits", list(VISITS_COLUMNS), rows)]
+
+
+def _build_coverage(session: Session, scope: Scope, district_code) -> list[Table]:
+    district_rows = queries.district_table(session)
+    code_of = {d.id: d.code for d in district_rows}
+    wanted = sorted(
+        (d for d in district_rows if district_code in (None, d.code)),
+        key=lambda d: coverage.natural_key(d.code),
+    )
+    hours: dict[int, list] = {}
+    for centre_id, weekday, opens, closes in queries.opening_intervals(session):
+        hours.setdefault(centre_id, []).append((weekday, opens, closes))
+    in_scope = set(scope.centre_ids) if scope.centre_ids is not None else None
+    centre_infos = [
+        coverage.CentreInfo(
+            c.district_code,
+            c.is_active,
+            c.is_cat1,
+            c.is_cat2,
+            c.is_cat3,
+            hours.get(c.id, ()),
+        )
+        for c in queries.centre_table(session)
+        if in_scope is None or c.id in in_scope
+    ]
+    aggregates = queries.coverage_aggregates(session, scope)
+    per_district = {code_of[d]: (n, cards) for d, _, cards, n in aggregates["district"]}
+    residents = {code_of[d]: cards for d, _, cards, _ in aggregates["resident"]}
+    rows = coverage.coverage_rows(
+        [coverage.DistrictInfo(d.code, d.target_population) for d in wanted],
+        centre_infos,
+        per_district,
+        residents,
+    )
+    geometries = {}
+    for d in wanted:
+        if d.boundary_geojson:
+            try:
+                geometries[d.code] = json.loads(d.boundary_geojson)
+            except ValueError:
+                continue  # a broken boundary leaves the district off the map
+    flow_rows = coverage.flow_rows(
+        (code_of.get(home) if home is not None else None, code_of[there], cards, n)
+        for home, there, cards, n in aggregates["flow"]
+    )
+    return [
+        Table("coverage", list(coverage.COVERAGE_COLUMNS), rows, geometries),
+        Table("flows", list(coverage.FLOW_COLUMNS), flow_rows),
+    ]
+
+
+def _build_mobility(session: Session, scope: Scope, district_code) -> list[Table]:
+    slugs = _centre_slugs(session)
+    ranks = {centre_id: n for n, centre_id in enumerate(sorted(slugs, key=slugs.get))}
+    matrix = sorted(
+        (
+            {
+                "from_centre": slugs[a],
+                "to_centre": slugs[b],
+                "cards": cards,
+                "transitions": n,
+            }
+            for a, b, cards, n in queries.mobility_matrix(session, scope, ranks)
+        ),
+        key=lambda r: (r["from_centre"], r["to_centre"]),
+    )
+    per_centre_rows, (active, multi) = queries.mobility_counts(session, scope)
+    per_centre = sorted(
+        (
+            {"centre": slugs[c], "active_cards": active, "multi_centre_cards": multi}
+            for c, active, multi in per_centre_rows
+        ),
+        key=lambda r: r["centre"],
+    )
+    return [
+        Table("mobility_matrix", list(mobility.MATRIX_COLUMNS), matrix),
+        Table("mobility_centres", list(mobility.CENTRE_COLUMNS), per_centre),
+        Table(
+            "mobility_summary",
+            list(mobility.SUMMARY_COLUMNS),
+            mobility.summary_rows(active, multi, 1),
+        ),
+    ]
+
+
+_BUILDERS = {
+    "visits": _build_visits,
+    "coverage": _build_coverage,
+    "mobility": _build_mobility,
+}
+
+
+def write_report(
+    tables: list[Table], fmt: str, out_dir: Path, *, basename_prefix: str = ""
+) -> list[Path]:
+    """Write ``tables`` into ``out_dir`` as ``fmt``; return the paths written.
+
+    CSV and JSON give one file per table (``<prefix><table>.csv``), XLSX one
+    workbook per report (``<prefix><report>.xlsx``, a sheet per table). A
+    coverage table whose districts have boundaries also gives
+    ``<prefix>coverage.geojson``.
+
+    :raises ReportError: on an unknown format or an unwritable directory.
+    """
+    from vaerested.reports.formats import write_files
+
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return write_files(tables, fmt, out_dir, basename_prefix, report_of(tables))
+    except OSError as error:
+        raise ReportError(f"cannot write to {out_dir}: {error.strerror}") from error

@@ -1,0 +1,137 @@
+"""File formats of the reports: CSV, JSON, XLSX and the coverage GeoJSON.
+
+- CSV: UTF-8 (no BOM), comma, a header row, ``\\n`` line ends; an empty value
+  is an empty cell, a suppressed count is the text ``<5``.
+- JSON: one file per table holding a list of row objects; counts and ratios
+  are numbers, a suppressed count the string ``"<5"``, an empty value ``null``.
+- XLSX: one workbook per report with one sheet per table (openpyxl); numbers
+  are numeric cells, a suppressed count a text cell, an empty value no value.
+- GeoJSON: a FeatureCollection of the districts that have a boundary, each
+  with its coverage row (JSON conventions) as properties.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vaerested.reports.build import Table
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+
+
+def json_value(value):
+    """Return a cell as a JSON value: ``""`` and None become null."""
+    return None if value is None or value == "" else value
+
+
+def csv_text(table: Table) -> str:
+    """Return ``table`` as CSV text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(["" if row[c] is None else row[c] for c in table.columns])
+    return buffer.getvalue()
+
+
+def json_text(table: Table) -> str:
+    """Return ``table`` as a JSON list of row objects."""
+    rows = [{c: json_value(row[c]) for c in table.columns} for row in table.rows]
+    return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+
+
+def geojson_text(table: Table) -> str | None:
+    """Return the coverage map as GeoJSON text, or None when no district has one."""
+    features = [
+        {
+            "type": "Feature",
+            "id": row["district"],
+            "geometry": table.geometries[row["district"]],
+            "properties": {c: json_value(row[c]) for c in table.columns},
+        }
+        for row in table.rows
+        if row.get("district") in table.geometries
+    ]
+    if not features:
+        return None
+    return json.dumps({"type": "FeatureCollection", "features": features}) + "\n"
+
+
+def xlsx_bytes(tables: list[Table]) -> bytes:
+    """Return ``tables`` as an XLSX workbook, one sheet per table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=False)
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for table in tables:
+        sheet = workbook.create_sheet(title=table.name[:31])
+        sheet.append(table.columns)
+        for cell in sheet[1]:
+            cell.font = bold
+        for row in table.rows:
+            sheet.append([json_value(row[c]) for c in table.columns])
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def render(
+    tables: list[Table], fmt: str, report: str, table_name: str | None = None
+) -> tuple[bytes, str, str]:
+    """Return one downloadable file as ``(content, mimetype, filename)``.
+
+    XLSX holds every table; CSV and JSON hold ``table_name`` (default: the
+    first table); ``geojson`` the coverage map (ValueError when there is none).
+    """
+    if fmt == "xlsx":
+        return xlsx_bytes(tables), MIMETYPES[fmt], f"{report}.xlsx"
+    by_name = {t.name: t for t in tables}
+    table = by_name[table_name] if table_name else tables[0]
+    if fmt == "csv":
+        return csv_text(table).encode("utf-8"), MIMETYPES[fmt], f"{table.name}.csv"
+    if fmt == "json":
+        return json_text(table).encode("utf-8"), MIMETYPES[fmt], f"{table.name}.json"
+    if fmt == "geojson":
+        text = geojson_text(by_name["coverage"]) if "coverage" in by_name else None
+        if text is None:
+            raise ValueError("no district has a boundary")
+        return text.encode("utf-8"), MIMETYPES[fmt], "coverage.geojson"
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def write_files(
+    tables: list[Table], fmt: str, out_dir: Path, prefix: str, report: str
+) -> list[Path]:
+    """Write ``tables`` as ``fmt`` files into ``out_dir``; return their paths."""
+    paths = []
+
+    def put(filename: str, data: bytes) -> None:
+        path = out_dir / f"{prefix}{filename}"
+        path.write_bytes(data)
+        paths.append(path)
+
+    if fmt == "xlsx":
+        put(f"{report}.xlsx", xlsx_bytes(tables))
+    else:
+        for table in tables:
+            text = csv_text(table) if fmt == "csv" else json_text(table)
+            put(f"{table.name}.{fmt}", text.encode("utf-8"))
+    for table in tables:
+        if table.name == "coverage" and table.geometries:
+            text = geojson_text(table)
+            if text is not None:
+                put("coverage.geojson", text.encode("utf-8"))
+    return paths

@@ -1,0 +1,235 @@
+"""Report pages (visits, coverage, mobility) and on-demand downloads.
+
+The pages show exactly the numbers of the files: the same tables with the
+same suppression (config ``EXPORT_MIN_CELL``). Leaders see the visits report
+of their own centres only; coverage and mobility are for administration.
+"""
+
+from datetime import date, datetime, timedelta
+
+from flask import Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, SelectField
+from wtforms.validators import ValidationError
+
+from vaerested.auth.decorators import role_required
+from vaerested.checkin.operations import local_tz
+from vaerested.extensions import db
+from vaerested.models import Centre, District, Role
+from vaerested.reports import bp
+from vaerested.reports.build import (
+    REPORTS,
+    ReportError,
+    Table,
+    build_report,
+    suppress_tables,
+)
+from vaerested.reports.charts import bar_chart, heatmap
+from vaerested.reports.formats import render
+from vaerested.services.suppression import suppress
+
+#: Days in the default period (ending today).
+DEFAULT_DAYS = 30
+#: Longest period a page or a download may cover.
+MAX_DAYS = 3 * 366
+DOWNLOAD_FORMATS = ("csv", "json", "xlsx", "geojson")
+TITLES = {
+    "visits": _l("Visits"),
+    "coverage": _l("Geographic coverage"),
+    "mobility": _l("Mobility between centres"),
+}
+
+
+class PeriodForm(FlaskForm):
+    """The period picker (a GET form: it changes nothing, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"))
+    end = DateField(_l("To"))
+    centre = SelectField(_l("Centre"), choices=[], default="")
+    district = SelectField(_l("District"), choices=[], default="")
+
+    def validate_end(self, field) -> None:
+        if self.start.data and field.data:
+            if self.start.data > field.data:
+                raise ValidationError(_("The period must not end before it starts."))
+            if (field.data - self.start.data).days >= MAX_DAYS:
+                raise ValidationError(_("Choose a period of at most three years."))
+
+
+def _allowed_centres() -> list[Centre]:
+    """Return the centres the user may report on (admin: all)."""
+    if current_user.is_admin:
+        return list(db.session.scalars(select(Centre).order_by(Centre.slug)))
+    return sorted(current_user.centres, key=lambda c: c.slug)
+
+
+def _period_form() -> PeriodForm:
+    today = datetime.now(local_tz()).date()
+    form = PeriodForm(request.args, meta={"csrf": False})
+    if not request.args.get("start"):
+        form.start.data = today - timedelta(days=DEFAULT_DAYS - 1)
+    if not request.args.get("end"):
+        form.end.data = today
+    form.centre.choices = [
+        ("", _("All centres") if current_user.is_admin else _("All my centres"))
+    ] + [(c.slug, f"{c.name} ({c.slug})") for c in _allowed_centres()]
+    districts = db.session.scalars(select(District).order_by(District.code)).all()
+    form.district.choices = [("", _("All districts"))] + [
+        (d.code, f"{d.name} ({d.code})") for d in districts
+    ]
+    return form
+
+
+def _scope(form: PeriodForm) -> tuple[list[int] | None, str | None]:
+    """Return ``(centre_ids, district_code)`` for the form, within the user's rights."""
+    allowed = {c.slug: c.id for c in _allowed_centres()}
+    if form.centre.data:
+        if form.centre.data not in allowed:
+            abort(403)
+        centre_ids = [allowed[form.centre.data]]
+    else:
+        centre_ids = None if current_user.is_admin else sorted(allowed.values())
+    district = form.district.data or None
+    return centre_ids, district
+
+
+def _min_cell() -> int:
+    return int(current_app.config["EXPORT_MIN_CELL"])
+
+
+def _build(report: str, form: PeriodForm) -> tuple[list[Table], list[Table]] | None:
+    """Return ``(raw, suppressed)`` tables, or None when the form is invalid."""
+    slug = form.centre.data
+    if slug and slug not in {c.slug for c in _allowed_centres()}:
+        exists = db.session.scalar(select(Centre.id).where(Centre.slug == slug))
+        if exists is not None:
+            abort(403)  # another centre's numbers: refused, not just invalid
+    if not form.validate():
+        return None
+    centre_ids, district = _scope(form)
+    try:
+        raw = build_report(
+            report,
+            form.start.data,
+            form.end.data,
+            min_cell=_min_cell(),
+            centre_ids=centre_ids,
+            district_code=district,
+            suppress=False,
+        )
+    except ReportError as error:
+        form.district.errors = [*form.district.errors, str(error)]
+        return None
+    return raw, suppress_tables(raw, _min_cell())
+
+
+def _page(report: str, **context) -> str:
+    form = _period_form()
+    built = _build(report, form)
+    tables = {}
+    if built is not None:
+        raw, shown = built
+        tables = {t.name: t for t in shown}
+        context.update(_charts(report, raw, shown))
+    return render_template(
+        f"reports/{report}.html",
+        report=report,
+        title=TITLES[report],
+        form=form,
+        tables=tables,
+        min_cell=_min_cell(),
+        download_args={k: v for k, v in request.args.items() if v},
+        **context,
+    )
+
+
+def _charts(report: str, raw: list[Table], shown: list[Table]) -> dict:
+    min_cell = _min_cell()
+    if report == "visits":
+        per_day: dict[str, int] = {}
+        for row in raw[0].rows:
+            per_day[row["date"]] = per_day.get(row["date"], 0) + row["visits"]
+        days = []
+        if per_day:  # every day from the first to the last visit, gaps as 0
+            first, last = (date.fromisoformat(d) for d in (min(per_day), max(per_day)))
+            days = [
+                (first + timedelta(days=n)).isoformat()
+                for n in range((last - first).days + 1)
+            ]
+        daily = [(day, suppress(per_day.get(day, 0), min_cell)) for day in days]
+        return {"daily": daily, "chart": bar_chart(daily)}
+    if report == "mobility":
+        matrix = {t.name: t for t in shown}["mobility_matrix"].rows
+        labels = sorted(
+            {r["from_centre"] for r in matrix} | {r["to_centre"] for r in matrix}
+        )
+        values = {(r["from_centre"], r["to_centre"]): r["transitions"] for r in matrix}
+        return {"heat": heatmap(labels, values) if labels else None}
+    return {}
+
+
+@bp.route("/")
+@role_required(Role.LEADER)
+def index():
+    """List the reports the user may see."""
+    reports = ["visits"] + (["coverage", "mobility"] if current_user.is_admin else [])
+    return render_template(
+        "reports/index.html", reports=reports, titles=TITLES, min_cell=_min_cell()
+    )
+
+
+@bp.route("/visits")
+@role_required(Role.LEADER)
+def visits():
+    """Show visits per centre and day, with a chart of visits over time."""
+    return _page("visits")
+
+
+@bp.route("/coverage")
+@role_required(Role.ADMIN)
+def coverage():
+    """Show centres, visits and cards per district, and the home-to-centre flows."""
+    return _page("coverage")
+
+
+@bp.route("/mobility")
+@role_required(Role.ADMIN)
+def mobility():
+    """Show the mobility matrix (as a heat map), per centre and overall."""
+    return _page("mobility")
+
+
+@bp.route("/download")
+@role_required(Role.LEADER)
+def download():
+    """Send one report file for the chosen period, suppressed, in the chosen format."""
+    report = request.args.get("report", "visits")
+    if report not in REPORTS:
+        abort(404)
+    if report != "visits" and not current_user.is_admin:
+        abort(403)
+    fmt = request.args.get("format", "csv")
+    table = request.args.get("table") or None
+    if fmt not in DOWNLOAD_FORMATS or (table and table not in REPORTS[report]):
+        abort(404)
+    form = _period_form()
+    built = _build(report, form)
+    if built is None:
+        abort(400)
+    try:
+        content, mimetype, filename = render(built[1], fmt, report, table)
+    except ValueError:
+        abort(404)
+    stem = f"{form.start.data.isoformat()}_{form.end.data.isoformat()}_"
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{stem}{filename}"'},
+    )

@@ -1,0 +1,133 @@
+"""Mobility between centres, computed from plain visit rows (DOMAIN.md, "Mobility").
+
+This is the straightforward definition, kept simple on purpose: it is the
+reference the database queries (:mod:`vaerested.reports.queries`) are tested
+against. Give it the card visits of one period (tallies have no card and take
+no part in mobility).
+
+- *active cards*: cards with at least one visit; *multi-centre cards*: cards
+  with visits at two or more distinct centres; *mobility index* = multi / active.
+- A card's visits in time order (ties broken by centre slug); each pair of
+  consecutive visits at different centres A != B is one transition A -> B.
+- Matrix cell (A, B): ``transitions`` (all A -> B) and ``cards`` (distinct
+  cards with at least one A -> B).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from vaerested.services.suppression import ratio
+
+#: Decimals of the mobility index.
+INDEX_DIGITS = 4
+
+MATRIX_COLUMNS = ["from_centre", "to_centre", "cards", "transitions"]
+MATRIX_COUNTS = ["cards", "transitions"]
+CENTRE_COLUMNS = ["centre", "active_cards", "multi_centre_cards"]
+CENTRE_COUNTS = ["active_cards", "multi_centre_cards"]
+SUMMARY_COLUMNS = ["active_cards", "multi_centre_cards", "mobility_index"]
+SUMMARY_COUNTS = ["active_cards", "multi_centre_cards"]
+
+
+class VisitRow(NamedTuple):
+    """One card visit: the card, the centre's slug and the visit's time."""
+
+    card_id: int
+    centre_slug: str
+    visited_dt: datetime
+
+
+@dataclass
+class Mobility:
+    """Raw (unsuppressed) mobility figures of one period."""
+
+    #: ``(from_slug, to_slug) -> (cards, transitions)``.
+    matrix: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    #: ``slug -> (active_cards, multi_centre_cards)``.
+    centres: dict[str, tuple[int, int]] = field(default_factory=dict)
+    active_cards: int = 0
+    multi_centre_cards: int = 0
+
+
+def transitions(rows: Iterable[VisitRow]) -> list[tuple[int, str, str]]:
+    """Return every transition as ``(card_id, from_slug, to_slug)``."""
+    by_card: dict[int, list[VisitRow]] = defaultdict(list)
+    for row in rows:
+        by_card[row.card_id].append(row)
+    found = []
+    for card_id in sorted(by_card):
+        ordered = sorted(by_card[card_id], key=lambda r: (r.visited_dt, r.centre_slug))
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if before.centre_slug != after.centre_slug:
+                found.append((card_id, before.centre_slug, after.centre_slug))
+    return found
+
+
+def compute_mobility(rows: Iterable[VisitRow]) -> Mobility:
+    """Return the matrix, per-centre and overall figures of ``rows``."""
+    rows = list(rows)
+    cell_cards: dict[tuple[str, str], set[int]] = defaultdict(set)
+    cell_count: dict[tuple[str, str], int] = defaultdict(int)
+    for card_id, a, b in transitions(rows):
+        cell_cards[a, b].add(card_id)
+        cell_count[a, b] += 1
+
+    centres_of: dict[int, set[str]] = defaultdict(set)
+    for row in rows:
+        centres_of[row.card_id].add(row.centre_slug)
+    multi = {card for card, slugs in centres_of.items() if len(slugs) >= 2}
+    cards_at: dict[str, set[int]] = defaultdict(set)
+    for card, slugs in centres_of.items():
+        for slug in slugs:
+            cards_at[slug].add(card)
+
+    return Mobility(
+        matrix={
+            cell: (len(cell_cards[cell]), cell_count[cell])
+            for cell in sorted(cell_count)
+        },
+        centres={
+            slug: (len(cards), len(cards & multi))
+            for slug, cards in sorted(cards_at.items())
+        },
+        active_cards=len(centres_of),
+        multi_centre_cards=len(multi),
+    )
+
+
+def matrix_rows(mobility: Mobility) -> list[dict]:
+    """Return mobility_matrix rows (raw), ordered by from and to centre."""
+    return [
+        {"from_centre": a, "to_centre": b, "cards": cards, "transitions": count}
+        for (a, b), (cards, count) in sorted(mobility.matrix.items())
+    ]
+
+
+def centre_rows(mobility: Mobility) -> list[dict]:
+    """Return mobility_centres rows (raw), ordered by centre slug."""
+    return [
+        {"centre": slug, "active_cards": active, "multi_centre_cards": multi}
+        for slug, (active, multi) in sorted(mobility.centres.items())
+    ]
+
+
+def summary_rows(
+    active_cards: int, multi_centre_cards: int, min_cell: int
+) -> list[dict]:
+    """Return the one mobility_summary row (raw counts).
+
+    The index is empty when either count would be suppressed at ``min_cell``
+    or there are no active cards; else it is rounded to 4 decimals.
+    """
+    return [
+        {
+            "active_cards": active_cards,
+            "multi_centre_cards": multi_centre_cards,
+            "mobility_index": ratio(
+                multi_centre_cards, active_cards, min_cell, INDEX_DIGITS
+            ),
+        }
+    ]
