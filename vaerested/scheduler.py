@@ -27,6 +27,8 @@ class Job:
     func: str
     #: Config key holding a crontab expression (local time).
     cron_key: str
+    #: Also run once when ``flask scheduler run`` starts (catches up missed runs).
+    run_at_start: bool = False
 
 
 JOBS = (
@@ -37,6 +39,17 @@ JOBS = (
         "prune-login-attempts",
         "vaerested.auth.jobs:run_prune_login_attempts",
         "PRUNE_LOGINS_CRON",
+    ),
+    Job(
+        "materialise-sessions",
+        "vaerested.activities.jobs:run_materialise_sessions",
+        "MATERIALISE_SESSIONS_CRON",
+    ),
+    Job(
+        "export-tick",
+        "vaerested.reports.jobs:run_export_tick",
+        "EXPORT_TICK_CRON",
+        run_at_start=True,
     ),
 )
 
@@ -67,10 +80,25 @@ def configure_jobs(app: Flask, scheduler: BaseScheduler) -> None:
         )
 
 
+def configure_start_jobs(app: Flask, scheduler: BaseScheduler) -> None:
+    """Add a one-off run, as soon as the scheduler starts, of the jobs marked so."""
+    for job in JOBS:
+        if job.run_at_start:
+            scheduler.add_job(
+                _import(job.func),
+                args=[app],
+                id=f"{job.id}-at-start",
+                name=f"{job.id}-at-start",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+
+
 def run_scheduler(app: Flask) -> None:
     """Run the scheduler in the foreground until interrupted."""
     scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
     configure_jobs(app, scheduler)
+    configure_start_jobs(app, scheduler)
     for job in scheduler.get_jobs():
         logger.info("Scheduled %s: %s", job.id, job.trigger)
     scheduler.start()

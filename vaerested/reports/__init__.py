@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("reports", __name__)
+
+from vaerested.reports import schedules, views  # noqa: E402, F401
