@@ -59,9 +59,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register every domain blueprint."""
+    from vaerested.activities import bp as activities_bp
     from vaerested.admin import bp as admin_bp
     from vaerested.api import bp as api_bp
     from vaerested.auth import bp as auth_bp
+    from vaerested.calendar import bp as calendar_bp
     from vaerested.centres import bp as centres_bp
     from vaerested.checkin import bp as checkin_bp
     from vaerested.extensions import csrf
@@ -74,6 +76,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_bp, url_prefix="/checkin")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(activities_bp, url_prefix="/activities")
+    app.register_blueprint(calendar_bp, url_prefix="/calendar")
     # The API checks a Bearer token, or for session callers the CSRF header itself.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
