@@ -32,3 +32,18 @@ def test_404_page_html_and_json(client):
     js = client.get("/no-such-page", headers={"Accept": "application/json"})
     assert js.status_code == 404
     assert js.json["ok"] is False and js.json["error"]["status"] == 404
+
+
+def test_form_fields_have_no_empty_aria_attributes(client):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert '="None"' not in page
+    assert 'aria-invalid' not in page
+
+
+def test_field_errors_are_linked_to_their_input(client):
+    page = client.post("/auth/login", data={"email": "", "password": ""}).get_data(
+        as_text=True
+    )
+    assert 'aria-invalid="true"' in page
+    assert 'aria-describedby="email-error"' in page
+    assert 'id="email-error"' in page

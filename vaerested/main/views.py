@@ -22,7 +22,7 @@ from vaerested.models import Role
 ROLE_LABELS = {
     Role.ADMIN: _l("Administration"),
     Role.LEADER: _l("Centre leader"),
-    Role.STAFF: _l("Staff"),
+    Role.STAFF: _l("Staff member"),
 }
 
 
