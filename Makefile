@@ -25,12 +25,13 @@ install-dev: $(VENV)/.installed-dev
 
 ## Compile the message catalogues (.po -> .mo).
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile --statistics -d translations -D messages
+	$(BIN)/pybabel compile --statistics -d translations -D wtforms
 
 ## Re-extract UI strings and merge them into the catalogues (then translate the new ones).
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
 
 ## Install, migrate the SQLite database, load demo data once, serve on http://127.0.0.1:5000
 run: $(VENV)/.installed translations
