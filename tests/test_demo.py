@@ -182,3 +182,16 @@ def test_if_empty_loads_into_an_empty_database(runner, db):
     assert result.exit_code == 0, result.output
     db.session.rollback()
     assert len(centres(db)) == 19
+
+
+def test_seed_demo_with_visits_generates_them_once(runner, db):
+    from sqlalchemy import func, select
+
+    from vaerested.models import Visit
+
+    result = runner.invoke(args=["seed", "demo", "--if-empty", "--visits", "500"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 500
+    again = runner.invoke(args=["seed", "demo", "--if-empty", "--visits", "500"])
+    assert again.exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 500

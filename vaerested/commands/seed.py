@@ -15,7 +15,15 @@ cli = AppGroup("seed", help="Load demo data.")
 @click.option(
     "--if-empty", is_flag=True, help="Do nothing (successfully) when centres exist."
 )
-def seed_demo(if_empty: bool) -> None:
+@click.option(
+    "--visits",
+    "n_visits",
+    type=click.IntRange(0),
+    default=0,
+    help="Also generate N synthetic visits over the last 90 days.",
+)
+@click.pass_context
+def seed_demo(ctx: click.Context, if_empty: bool, n_visits: int) -> None:
     """Load demo districts, fictional centres and demo logins (local use only)."""
     centres = db.session.scalar(select(func.count(Centre.id)))
     if centres and if_empty:
@@ -28,6 +36,10 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(f"Error: {exc}.", err=True)
         raise click.exceptions.Exit(2) from None
     db.session.commit()
+    if n_visits:
+        from vaerested.commands.demo import generate
+
+        ctx.invoke(generate, n_visits=n_visits, days=90, seed=1)
     click.echo("Demo data loaded. Demo logins (local use only):")
     for email, role, slug in logins:
         click.echo(f"  {email}\t{role}\t{slug or 'all centres'}")
