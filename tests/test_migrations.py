@@ -45,7 +45,9 @@ def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path, monkeyp
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "compare_server_default": True}
+            )
             diff = compare_metadata(context, Base.metadata)
         assert diff == []
         # And the migrations can be walked back to nothing.

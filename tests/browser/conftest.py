@@ -35,7 +35,9 @@ CHROMIUM_ARGS = [
 def _require_chromium() -> None:
     if Path(CHROMIUM).exists():
         return
-    reason = f"browser test skipped: no Chromium at {CHROMIUM} (apt-get install chromium)"
+    reason = (
+        f"browser test skipped: no Chromium at {CHROMIUM} (apt-get install chromium)"
+    )
     if REQUIRE_BROWSER:
         pytest.fail(reason.replace("skipped", "required (VAERESTED_REQUIRE_BROWSER=1)"))
     pytest.skip(reason)

@@ -37,7 +37,7 @@ def test_404_page_html_and_json(client):
 def test_form_fields_have_no_empty_aria_attributes(client):
     page = client.get("/auth/login").get_data(as_text=True)
     assert '="None"' not in page
-    assert 'aria-invalid' not in page
+    assert "aria-invalid" not in page
 
 
 def test_field_errors_are_linked_to_their_input(client):

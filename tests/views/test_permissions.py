@@ -6,6 +6,8 @@ How to declare a new endpoint (one line): add ``"blueprint.endpoint": POLICY`` t
 - ``"public"``: anyone, logged in or not;
 - ``"login"``: any logged-in user;
 - ``"admin"``: administration only;
+- ``"leader"``: leaders of any centre and administration (the view itself
+  limits a leader to their own centres); staff get 403;
 - ``("centre", "staff")`` or ``("centre", "leader")``: users bound to the centre
   named by the URL's ``slug`` with at least that role (admin always passes);
   a user of centre B gets 403 on centre A, staff get 403 on leader pages;
@@ -29,10 +31,12 @@ import pytest
 from tests.factories import (
     DEFAULT_PASSWORD,
     create_centre,
+    create_course_world,
     create_district,
     create_target_group,
     create_user,
 )
+from tests.views.test_schedules_pages import export_world
 
 ACCESS = {
     # main, auth
@@ -78,6 +82,41 @@ ACCESS = {
     "checkin.revoke_kiosk": ("centre", "leader"),
     "checkin.create_cards": ("centre", "staff"),
     "checkin.revoke_card": ("centre", "staff"),
+    # activities
+    "activities.index": ("centre", "staff"),
+    "activities.create": ("centre", "leader"),
+    "activities.detail": ("centre", "staff"),
+    "activities.edit": ("centre", "leader"),
+    "activities.rule_create": ("centre", "leader"),
+    "activities.rule_edit": ("centre", "leader"),
+    "activities.session": ("centre", "staff"),
+    "activities.attendance": ("centre", "staff"),
+    "activities.scan": ("centre", "staff"),
+    "activities.session_change": ("centre", "leader"),
+    "activities.course": ("centre", "staff"),
+    "activities.enrol": ("centre", "staff"),
+    "activities.follow_up": ("centre", "staff"),
+    "activities.landscape": "login",
+    # public calendar
+    "calendar.index": "public",
+    "calendar.feed": "public",
+    "calendar.centre_feed": "public",
+    # reports: export schedules and runs
+    "reports.schedules": "admin",
+    "reports.schedule_create": "admin",
+    "reports.schedule_edit": "admin",
+    "reports.schedule_deactivate": "admin",
+    "reports.runs": "admin",
+    "reports.run_create": "admin",
+    "reports.run_detail": "admin",
+    "reports.run_status": "admin",
+    "reports.run_file": "admin",
+    # reports: pages and downloads (leaders see their own centres' visits)
+    "reports.index": "leader",
+    "reports.visits": "leader",
+    "reports.coverage": "admin",
+    "reports.mobility": "admin",
+    "reports.download": "leader",
 }
 
 #: Endpoints outside the matrix.
@@ -91,6 +130,13 @@ URL_ARGS = {
     "group_id": lambda w: w.group.id,
     "key": lambda w: "00000000-0000-4000-8000-000000000000",
     "token_id": lambda w: 999999,  # no such kiosk token: the view redirects
+    "activity_id": lambda w: w.course.activity.id,
+    "rule_id": lambda w: w.course.rule.id,
+    "session_id": lambda w: w.course.session.id,
+    "enrolment_id": lambda w: w.course.enrolment.id,
+    "schedule_id": lambda w: export_world(w).export_schedule.id,
+    "run_id": lambda w: export_world(w).export_run.id,
+    "name": lambda w: export_world(w).export_file,
 }
 
 #: Role key -> (role, centre key) of the user who makes the requests.
@@ -114,8 +160,9 @@ def make_world() -> SimpleNamespace:
     centre_b = create_centre(slug="beta", district=create_district(code="B"))
     centre_a.target_groups = [group]
     victim = create_user(role="staff", centres=[centre_b], email="victim@example.org")
+    course = create_course_world(centre_a)
     return SimpleNamespace(
-        group=group, centre_a=centre_a, centre_b=centre_b, victim=victim
+        group=group, centre_a=centre_a, centre_b=centre_b, victim=victim, course=course
     )
 
 
@@ -138,6 +185,8 @@ def allowed(policy, role_key: str) -> bool:
         return True
     if policy == "admin":
         return role == "admin"
+    if policy == "leader":
+        return role in ("leader", "admin")
     kind, min_role = policy
     if kind == "centre":
         return role == "admin" or (centre == "a" and RANK[role] >= RANK[min_role])

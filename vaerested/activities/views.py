@@ -38,7 +38,7 @@ from vaerested.models import ActivityRule, Centre, Role
 from vaerested.models.base import utcnow
 from vaerested.services import landscape as geometry
 
-STAFF = ("staff", "leader")
+STAFF = ("staff",)  # leaders and admins rank above staff
 
 
 @bp.context_processor

@@ -1,9 +1,10 @@
 """Login form."""
 
 from flask_babel import lazy_gettext as _l
-from vaerested.forms import BaseForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
+
+from vaerested.forms import BaseForm
 
 
 class LoginForm(BaseForm):

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("checkin", __name__)
+
+from vaerested.checkin import views  # noqa: E402,F401

@@ -1,0 +1,129 @@
+// Offline outbox for check-ins: every scan, tally and undo is written to IndexedDB
+// first (with its UUID and the moment it was made), then sent. The server is
+// idempotent on the UUID (tallies) and on card + centre + day (scans), so sending
+// an item twice counts it once. Without IndexedDB (private mode on some
+// browsers) the queue lives in memory: it still survives a lost connection,
+// only not a reload.
+(function () {
+  "use strict";
+
+  var DB_NAME = "vaerested-checkin";
+  var STORE = "outbox";
+  var memory = {};
+  var dbPromise = null;
+
+  function openDb() {
+    if (dbPromise) return dbPromise;
+    dbPromise = new Promise(function (resolve) {
+      if (!window.indexedDB) return resolve(null);
+      var request;
+      try {
+        request = window.indexedDB.open(DB_NAME, 1);
+      } catch (e) {
+        return resolve(null);
+      }
+      request.onupgradeneeded = function () {
+        var store = request.result.createObjectStore(STORE, { keyPath: "id" });
+        store.createIndex("scope", "scope");
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { resolve(null); };
+      request.onblocked = function () { resolve(null); };
+    });
+    return dbPromise;
+  }
+
+  function run(mode, action) {
+    return openDb().then(function (db) {
+      if (!db) return action(null);
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, mode);
+        var result;
+        tx.oncomplete = function () { resolve(result); };
+        tx.onerror = function () { reject(tx.error); };
+        tx.onabort = function () { reject(tx.error); };
+        var request = action(tx.objectStore(STORE));
+        if (request) request.onsuccess = function () { result = request.result; };
+      });
+    });
+  }
+
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    // crypto.randomUUID needs a secure context; getRandomValues does not.
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) {
+      return (b + 0x100).toString(16).slice(1);
+    }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16),
+      hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  function pad(n, width) {
+    var s = String(Math.abs(n));
+    while (s.length < (width || 2)) s = "0" + s;
+    return s;
+  }
+
+  // ISO 8601 with the device's local offset, e.g. 2026-11-22T09:05:03.120+01:00.
+  function localIso(date) {
+    var offset = -date.getTimezoneOffset();
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
+      "T" + pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds()) +
+      "." + pad(date.getMilliseconds(), 3) + (offset >= 0 ? "+" : "-") +
+      pad(Math.floor(Math.abs(offset) / 60)) + ":" + pad(Math.abs(offset) % 60);
+  }
+
+  var seq = 0;
+
+  // item: {kind: "checkin"|"tally"|"undo", scope, path, body, ...}; adds id/created.
+  function add(item) {
+    item.id = item.id || uuid();
+    item.created = Date.now();
+    item.seq = seq++;
+    return run("readwrite", function (store) {
+      if (!store) { memory[item.id] = item; return null; }
+      return store.put(item);
+    }).then(function () { return item; });
+  }
+
+  function remove(id) {
+    return run("readwrite", function (store) {
+      if (!store) { delete memory[id]; return null; }
+      return store.delete(id);
+    });
+  }
+
+  function get(id) {
+    return run("readonly", function (store) {
+      if (!store) return null;
+      return store.get(id);
+    }).then(function (found) { return found || memory[id] || null; });
+  }
+
+  // The items of one scope (centre + who sends them), oldest first.
+  function list(scope) {
+    return run("readonly", function (store) {
+      if (!store) return null;
+      return store.index("scope").getAll(scope);
+    }).then(function (items) {
+      if (!items) {
+        items = Object.keys(memory).map(function (k) { return memory[k]; })
+          .filter(function (item) { return item.scope === scope; });
+      }
+      return items.sort(function (a, b) {
+        return a.created - b.created || a.seq - b.seq;
+      });
+    });
+  }
+
+  window.VaerestedQueue = {
+    add: add, remove: remove, get: get, list: list, uuid: uuid, localIso: localIso,
+    persistent: function () { return openDb().then(function (db) { return !!db; }); }
+  };
+})();
