@@ -65,6 +65,11 @@ class DefaultConfig:
     #: A job missed while the scheduler was down still runs if this late.
     SCHEDULER_MISFIRE_GRACE_SECONDS = 6 * 3600
 
+    #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host.
+    #: Set to 1 behind one HTTPS proxy, so links are https:// and login limits
+    #: see the client's address. Keep 0 when the app is reachable directly.
+    TRUSTED_PROXY_HOPS = 0
+
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -47,3 +47,23 @@ def test_field_errors_are_linked_to_their_input(client):
     assert 'aria-invalid="true"' in page
     assert 'aria-describedby="email-error"' in page
     assert 'id="email-error"' in page
+
+
+def test_forwarded_headers_are_ignored_without_trusted_proxy(client):
+    response = client.get(
+        "/healthz", headers={"X-Forwarded-Proto": "https"}, base_url="http://app"
+    )
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_trusted_proxy_makes_requests_https(app_config, tmp_path, monkeypatch):
+    from vaerested import create_app
+
+    monkeypatch.setenv("VAERESTED_INSTANCE_PATH", str(tmp_path / "inst"))
+    proxied = create_app({**app_config, "TRUSTED_PROXY_HOPS": 1})
+    response = proxied.test_client().get(
+        "/healthz",
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+    )
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
