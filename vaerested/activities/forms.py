@@ -25,6 +25,7 @@ from wtforms.validators import (
 )
 
 from vaerested.forms import BaseForm
+from vaerested.i18n import WEEKDAYS
 from vaerested.models import ChangeReason, CourseOutcome, LedBy, RuleKind
 from vaerested.services.recurrence import parse_exception_dates
 
@@ -33,15 +34,6 @@ REFERRAL_RE = re.compile(r"^[A-Z0-9-]{4,20}$")
 #: Longest exception list accepted (one rule, a few years of holidays).
 MAX_EXCEPTIONS = 200
 
-WEEKDAYS = (
-    _l("Monday"),
-    _l("Tuesday"),
-    _l("Wednesday"),
-    _l("Thursday"),
-    _l("Friday"),
-    _l("Saturday"),
-    _l("Sunday"),
-)
 CATEGORY_LABELS = {
     1: _l("Category 1: inclusion of the most vulnerable"),
     2: _l("Category 2: development for the more resourceful"),

@@ -29,6 +29,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from vaerested.extensions import db
+from vaerested.i18n import WEEKDAYS
 from vaerested.models import Centre, OperatorType, Visitation
 from vaerested.services.opening_hours import overlapping_pairs
 
@@ -37,15 +38,6 @@ TIME_RE = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 #: Rows accepted in one opening-hours form (the overlap check is quadratic).
 MAX_HOUR_ROWS = 100
 
-WEEKDAYS = (
-    _l("Monday"),
-    _l("Tuesday"),
-    _l("Wednesday"),
-    _l("Thursday"),
-    _l("Friday"),
-    _l("Saturday"),
-    _l("Sunday"),
-)
 OPERATOR_LABELS = {
     OperatorType.MUNICIPAL: _l("Municipal"),
     OperatorType.SELF_GOVERNING: _l("Self-governing"),

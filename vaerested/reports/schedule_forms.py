@@ -21,6 +21,7 @@ from wtforms.validators import (
 )
 
 from vaerested.forms import BaseForm
+from vaerested.i18n import WEEKDAYS
 from vaerested.reports.build import FORMATS, REPORTS
 from vaerested.services.periods import MAX_DAY_OF_MONTH, Cadence
 
@@ -35,15 +36,6 @@ CADENCE_LABELS = {
     Cadence.MONTHLY: _l("Monthly (the previous calendar month)"),
     Cadence.QUARTERLY: _l("Quarterly (the previous calendar quarter)"),
 }
-WEEKDAY_LABELS = (
-    _l("Monday"),
-    _l("Tuesday"),
-    _l("Wednesday"),
-    _l("Thursday"),
-    _l("Friday"),
-    _l("Saturday"),
-    _l("Sunday"),
-)
 #: Longest period of an on-demand export: three years, as on the report pages.
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -84,7 +76,7 @@ class ScheduleForm(BaseForm):
     )
     weekday = SelectField(
         _l("Run on (weekly)"),
-        choices=[SelectChoice(str(i), label) for i, label in enumerate(WEEKDAY_LABELS)],
+        choices=[SelectChoice(str(i), label) for i, label in enumerate(WEEKDAYS)],
         default="0",
         validate_choice=False,  # checked below, only for weekly schedules
         description=_l("The weekday on which last week's export is made."),

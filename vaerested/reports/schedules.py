@@ -24,6 +24,7 @@ from werkzeug.security import safe_join
 
 from vaerested.auth.decorators import role_required
 from vaerested.extensions import db
+from vaerested.i18n import WEEKDAYS
 from vaerested.models import (
     ExportDownload,
     ExportRun,
@@ -38,7 +39,6 @@ from vaerested.reports.schedule_forms import (
     CADENCE_LABELS,
     FORMAT_LABELS,
     REPORT_LABELS,
-    WEEKDAY_LABELS,
     ConfirmForm,
     RunNowForm,
     ScheduleForm,
@@ -69,7 +69,7 @@ def _render(template: str, **context):
         report_label=lambda name: REPORT_LABELS.get(name, name),
         format_label=lambda fmt: FORMAT_LABELS.get(str(fmt), str(fmt)),
         cadence_labels=CADENCE_LABELS,
-        weekday_labels=WEEKDAY_LABELS,
+        weekday_labels=WEEKDAYS,
         status_labels=STATUS_LABELS,
         max_attempts=current_app.config["EXPORT_MAX_ATTEMPTS"],
         **context,
