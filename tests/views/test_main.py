@@ -60,10 +60,16 @@ def test_trusted_proxy_makes_requests_https(app_config, tmp_path, monkeypatch):
     from vaerested import create_app
 
     monkeypatch.setenv("VAERESTED_INSTANCE_PATH", str(tmp_path / "inst"))
+    from vaerested.extensions import db
+
     proxied = create_app({**app_config, "TRUSTED_PROXY_HOPS": 1})
-    response = proxied.test_client().get(
-        "/healthz",
-        headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
-    )
+    try:
+        response = proxied.test_client().get(
+            "/healthz",
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+        )
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()  # close its pooled connection now, not at GC
     assert response.status_code == 200
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
