@@ -127,3 +127,21 @@
     persistent: function () { return openDb().then(function (db) { return !!db; }); }
   };
 })();
+
+/* Register the service worker that lets this page load again offline. */
+(function () {
+  var app = document.getElementById("checkin-app");
+  var url = app && app.getAttribute("data-sw");
+  if (!url || !("serviceWorker" in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.register(url).then(function () {
+    return navigator.serviceWorker.ready;
+  }).then(function (registration) {
+    var urls = [window.location.pathname];
+    var parts = document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon]");
+    Array.prototype.forEach.call(parts, function (el) { urls.push(el.src || el.href); });
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "cached") app.setAttribute("data-offline-ready", "yes");
+    });
+    registration.active.postMessage({ type: "cache", urls: urls });
+  }).catch(function () { /* offline reloads are a convenience, never required */ });
+})();

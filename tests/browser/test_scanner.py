@@ -324,3 +324,52 @@ def test_logged_out_scans_are_kept_until_login(page, live_server, db, world):
     expect(page.get_by_test_id("pending-count")).to_have_text("0")
     expect(page.get_by_test_id("today-count")).to_have_text("1")
     assert visits(db, VisitSource.SCAN) == 1
+
+
+def test_kiosk_reloads_offline_and_sends_the_queued_scan(
+    launch_browser, live_server, db, world
+):
+    _token, plaintext = create_access_token(
+        "kiosk", centre=world["centre"], label="Door"
+    )
+    db.session.commit()
+    context = launch_browser()
+    page = context.pages[0] if context.pages else context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server}/checkin/kiosk#token={plaintext}&centre=solsikken")
+    expect(page.get_by_test_id("code-input")).to_be_visible()
+    # Wait until the service worker has cached the page and its files.
+    expect(page.locator("#checkin-app")).to_have_attribute("data-offline-ready", "yes")
+
+    context.set_offline(True)
+    page.reload()  # served from the service worker's cache
+    expect(page.get_by_test_id("code-input")).to_be_visible()
+    wedge(page, format_code(world["cards"][0].code))
+    expect(page.get_by_test_id("pending-count")).to_have_text("1")
+    assert visits(db) == 0
+
+    context.set_offline(False)
+    expect(page.get_by_test_id("pending-count")).to_have_text("0", timeout=20_000)
+    assert visits(db) == 1
+    page.reload()
+    expect(page.get_by_test_id("pending-count")).to_have_text("0")
+    assert visits(db) == 1
+
+
+def test_card_sheets_are_never_cached_by_the_service_worker(
+    page, live_server, db, world
+):
+    login(page, live_server)
+    open_scanner(page, live_server)
+    expect(page.locator("#checkin-app")).to_have_attribute("data-offline-ready", "yes")
+    page.goto(f"{live_server}/checkin/solsikken/cards/new")
+    page.get_by_role("button", name=re.compile("kort", re.I)).last.click()
+    expect(page.locator("svg").first).to_be_visible()
+    cached = page.evaluate(
+        """async () => {
+            const cache = await caches.open("vaerested-checkin-v1");
+            return (await cache.keys()).map(r => new URL(r.url).pathname);
+        }"""
+    )
+    assert "/checkin/solsikken/" in cached
+    assert not [p for p in cached if "/cards/" in p]

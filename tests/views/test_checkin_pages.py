@@ -290,3 +290,13 @@ def test_kiosk_page_without_token_explains(client, db):
     # A kiosk shows no navigation to anything else.
     assert "/auth/login" not in html and "/centres" not in html
     assert "<nav" not in html
+
+
+def test_service_worker_is_served_from_the_checkin_scope(client):
+    response = client.get("/checkin/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    body = response.get_data(as_text=True)
+    # It must never cache what is marked no-store (card sheets, kiosk links).
+    assert 'indexOf("no-store") === -1' in body

@@ -78,6 +78,7 @@ ACCESS = {
     # checkin
     "checkin.scanner": ("centre", "staff"),
     "checkin.kiosk": "public",
+    "checkin.service_worker": "public",
     "checkin.kiosks": ("centre", "leader"),
     "checkin.revoke_kiosk": ("centre", "leader"),
     "checkin.create_cards": ("centre", "staff"),

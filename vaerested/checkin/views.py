@@ -6,9 +6,10 @@ card and token administration.
 """
 
 import base64
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -88,6 +89,16 @@ def scanner(centre: Centre):
         can_lead=_can_lead(),
         api_base=_api_base(),
     )
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """Serve the check-in service worker from /checkin/ (its scope)."""
+    script = Path(current_app.static_folder, "js", "checkin-sw.js").read_bytes()
+    response = make_response(script)
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.route("/kiosk")
