@@ -18,6 +18,7 @@ from tests.factories import create_card, create_centre, create_visit
 from vaerested.models import ExportRun, ExportSchedule, RunOrigin, RunStatus
 from vaerested.reports import jobs
 from vaerested.reports.jobs import claim_run, enqueue_run, run_export_tick, run_queued
+from vaerested.reports.warm import run_warm_cache
 from vaerested.scheduler import JOBS, configure_start_jobs
 from vaerested.services.periods import Period
 
@@ -225,6 +226,7 @@ def test_queued_run_is_taken_by_the_tick(app, db, clock):
     assert sorted(done.file_names) == [
         "2026-02-01_2026-02-28_mobility_centres.json",
         "2026-02-01_2026-02-28_mobility_matrix.json",
+        "2026-02-01_2026-02-28_mobility_months.json",
         "2026-02-01_2026-02-28_mobility_summary.json",
     ]
     # A claim of a run that is no longer queued fails.
@@ -322,9 +324,15 @@ def test_the_export_tick_is_scheduled_and_runs_at_start(app):
         jobs_at_start = scheduler.get_jobs()
     finally:
         scheduler.shutdown(wait=False)
-    assert [j.id for j in jobs_at_start] == ["export-tick-at-start"]
-    assert isinstance(jobs_at_start[0].trigger, DateTrigger)
+    # The export tick catches up missed periods; the warm-up job fills the
+    # report pages' cache (both once at start, then on their crontab).
+    assert [j.id for j in jobs_at_start] == [
+        "export-tick-at-start",
+        "warm-report-cache-at-start",
+    ]
+    assert all(isinstance(j.trigger, DateTrigger) for j in jobs_at_start)
     assert jobs_at_start[0].func is run_export_tick
+    assert jobs_at_start[1].func is run_warm_cache
 
 
 def test_run_job_cli_runs_an_export_tick(app, db, runner, clock):

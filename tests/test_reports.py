@@ -117,6 +117,12 @@ def read_csv(path: Path) -> list[dict]:
 # District 2: gamma active (delta is not): cat2 + cat3; 300 / 1; 40 h; visits
 # gamma 7 + delta 1 = 8; cards at gamma {c1, c2, c3, c6} = 4; residents c3, c6.
 # District 3: no centres: target and per-centre empty; resident c4 = 1.
+# Evening hours: beta's Tue 22-24 (its Wed 00-02 is not evening) = 2; no
+# weekend hours. Per 1,000: district 1 14 h and 12 visits per 1000 -> 14.0,
+# 12.0, residents 2 / 1000 = 0.002; district 2 40 / 300 -> 133.33, 8 / 300 ->
+# 26.67, 2 / 300 -> 0.0067 (empty at min-cell 3: resident_cards suppressed).
+# coverage_centres: alpha 6 visits (4 + 1 + 1), cards c1-c3; beta 6, c1 c2 c4
+# c5; delta (inactive, listed) 1 tally, 0 cards; gamma 7, c1 c2 c3 c6.
 # flows (home, centre district): (1,1) c1 x4 + c2 x2 = 6 visits, 2 cards;
 # (1,2) c2 x2, c1, tally at delta = 4, 2; (2,1) c3 + tally = 2, 1;
 # (2,2) c3 x2, c6 = 3, 2; (3,1) c4 x2 = 2, 1; (3,2) tally = 1, 0;
@@ -127,6 +133,9 @@ def read_csv(path: Path) -> list[dict]:
 # Cells: a>b 1 card 2 transitions; a>g 2, 2; b>g 1, 1; g>a 2, 2; g>b 1, 1.
 # Centres: alpha {c1, c2, c3} all multi; beta {c1, c2, c4, c5} 2 multi;
 # gamma {c1, c2, c3, c6} 3 multi. Summary 6 active, 3 multi, index 0.5.
+# Shares: alpha 3/3 = 1.0, beta 2/4 = 0.5 (empty at min-cell 3: 2 is
+# suppressed), gamma 3/4 = 0.75. Months: one, 2024-01 clipped to the period,
+# the same as the summary.
 
 
 @pytest.mark.parametrize("min_cell", [1, 3])
@@ -167,6 +176,7 @@ def test_golden_json_and_geojson(app, db, tmp_path):
     paths = write_report(tables, "json", tmp_path, basename_prefix="jan_")
     assert [p.name for p in paths] == [
         "jan_coverage.json",
+        "jan_coverage_centres.json",
         "jan_flows.json",
         "jan_coverage.geojson",
     ]
@@ -180,9 +190,14 @@ def test_golden_json_and_geojson(app, db, tmp_path):
         "target_population": None,
         "target_population_per_centre": None,
         "opening_hours_per_week": 0.0,
+        "evening_hours_per_week": 0.0,
+        "weekend_hours_per_week": 0.0,
+        "opening_hours_per_1000_target": None,
         "visits": 0,
         "unique_cards": 0,
         "resident_cards": "<3",
+        "visits_per_1000_target": None,
+        "resident_share": None,
     }
     expected = [
         {k: (None if v == "" else v) for k, v in row.items()}
@@ -336,7 +351,12 @@ def reference(world, visits, start, end):
         for s in {s for _, s in seq}:
             per_centre.setdefault(s, set()).add(card)
     out["mobility_centres"] = [
-        {"centre": s, "active_cards": len(cs), "multi_centre_cards": len(cs & multi)}
+        {
+            "centre": s,
+            "active_cards": len(cs),
+            "multi_centre_cards": len(cs & multi),
+            "share_multi_centre": round(len(cs & multi) / len(cs), 4),
+        }
         for s, cs in sorted(per_centre.items())
     ]
     out["mobility_summary"] = (len(by_card), len(multi))
@@ -428,6 +448,15 @@ def test_reports_match_reference(app, db, prop_world, raw, span):
             "active_cards": active,
             "multi_centre_cards": multi,
             "mobility_index": round(multi / active, 4) if active else "",
+        }
+    ]
+    # All days fall in March 2024: one month, the same figures as the summary.
+    assert got["mobility_months"] == [
+        {
+            "month": "2024-03",
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            **got["mobility_summary"][0],
         }
     ]
     db.session.rollback()

@@ -22,6 +22,17 @@ class DefaultConfig:
     TIMEZONE = "Europe/Copenhagen"
     #: Smallest count shown in exports; 1..MIN_CELL-1 is written as "<MIN_CELL".
     EXPORT_MIN_CELL = 5
+    #: Background map tiles for the coverage map, e.g.
+    #: "https://tile.openstreetmap.org/{z}/{x}/{y}.png". Empty (the default): no
+    #: tiles, districts and centres on a plain background (works offline). The
+    #: tile host is added to the Content-Security-Policy's img-src.
+    MAP_TILE_URL = ""
+    #: Attribution shown with the tiles (required by most tile providers).
+    MAP_TILE_ATTRIBUTION = ""
+    #: Seconds the report pages reuse the figures of a period that can still
+    #: change (one ending in the last 31 days); older periods are kept until an
+    #: import or the retention job changes them. 0 switches the cache off.
+    REPORT_CACHE_SECONDS = 900
 
     #: HMAC key for card codes (only the keyed hash of a code is stored). Empty
     #: means: read ``instance/card_hash_key``, generating it on first start.
@@ -55,6 +66,9 @@ class DefaultConfig:
     #: How often the scheduler looks for due and queued exports (and retries
     #: failed ones); it also looks once when ``flask scheduler run`` starts.
     EXPORT_TICK_CRON = "*/5 * * * *"
+    #: How often the scheduler recomputes the report pages' default figures (the
+    #: last 30 days, for administration), so pages rarely compute on a request.
+    REPORT_WARM_CRON = "*/10 * * * *"
     #: Attempts of one export run before it stays failed.
     EXPORT_MAX_ATTEMPTS = 5
     #: A run still "running" after this many minutes is taken as crashed and redone.

@@ -27,6 +27,7 @@ from vaerested.models import (
     OperatorType,
     TargetGroup,
 )
+from vaerested.services.boundaries import assign_schematic
 
 DEMO_PASSWORD = "demo-password-123"
 
@@ -189,7 +190,8 @@ def load_demo(session) -> list[tuple[str, str, str | None]]:
     path, which uses it.
 
     Existing districts and target groups with the demo codes are reused as they
-    are. Return the logins created as ``(email, role, centre slug)``.
+    are; districts with a reference point and no boundary get a schematic one.
+    Return the logins created as ``(email, role, centre slug)``.
 
     :raises DemoDataError: when any centre exists already.
     """
@@ -211,6 +213,8 @@ def load_demo(session) -> list[tuple[str, str, str | None]]:
                 ref_lon=lon,
             )
             session.add(districts[code])
+    # No real boundary file ships with the demo: schematic cells instead.
+    assign_schematic(districts.values())
     groups = {g.code: g for g in session.scalars(select(TargetGroup))}
     for code, name_da, name_en in TARGET_GROUPS:
         if code not in groups:

@@ -51,6 +51,12 @@ JOBS = (
         "EXPORT_TICK_CRON",
         run_at_start=True,
     ),
+    Job(
+        "warm-report-cache",
+        "vaerested.reports.warm:run_warm_cache",
+        "REPORT_WARM_CRON",
+        run_at_start=True,
+    ),
 )
 
 

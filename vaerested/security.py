@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,6 +13,20 @@ CSP = (
     "script-src 'self'; style-src 'self'; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def tile_source(url: str) -> str:
+    """Return the CSP source of a map tile URL template ("" when there is none).
+
+    ``https://{s}.tile.example.org/{z}/{x}/{y}.png`` gives
+    ``https://*.tile.example.org`` (Leaflet's ``{s}`` is a subdomain).
+    """
+    parts = urlsplit((url or "").replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    if any(c in parts.netloc for c in "{} ;,'\""):
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def load_or_create_secret(app: Flask, filename: str) -> str:
@@ -36,13 +51,15 @@ def configure_security(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret(app, "secret_key")
     hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    tiles = tile_source(app.config.get("MAP_TILE_URL", ""))
+    csp = CSP.replace("img-src 'self'", f"img-src 'self' {tiles}") if tiles else CSP
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.after_request
     def set_security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")

@@ -1,15 +1,18 @@
 """Mobility (DOMAIN.md): time order, ties by centre slug, transitions A -> B."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from vaerested.services.mobility import (
     VisitRow,
+    centre_row,
     centre_rows,
     compute_mobility,
     matrix_rows,
+    month_row,
+    months,
     summary_rows,
     transitions,
 )
@@ -50,9 +53,24 @@ def test_compute_mobility_by_hand():
         {"from_centre": "b", "to_centre": "a", "cards": 1, "transitions": 1},
     ]
     assert centre_rows(result) == [
-        {"centre": "a", "active_cards": 2, "multi_centre_cards": 2},
-        {"centre": "b", "active_cards": 2, "multi_centre_cards": 2},
-        {"centre": "c", "active_cards": 1, "multi_centre_cards": 0},
+        {
+            "centre": "a",
+            "active_cards": 2,
+            "multi_centre_cards": 2,
+            "share_multi_centre": 1.0,
+        },
+        {
+            "centre": "b",
+            "active_cards": 2,
+            "multi_centre_cards": 2,
+            "share_multi_centre": 1.0,
+        },
+        {
+            "centre": "c",
+            "active_cards": 1,
+            "multi_centre_cards": 0,
+            "share_multi_centre": 0.0,
+        },
     ]
     assert (result.active_cards, result.multi_centre_cards) == (3, 2)
 
@@ -90,3 +108,33 @@ def test_invariants(rows):
         assert a != b and 1 <= cards <= n
     # Order of the input does not matter.
     assert compute_mobility(list(reversed(rows))) == result
+
+
+def test_months_clip_to_the_period():
+    assert months(date(2024, 1, 20), date(2024, 3, 5)) == [
+        ("2024-01", date(2024, 1, 20), date(2024, 1, 31)),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2024-03", date(2024, 3, 1), date(2024, 3, 5)),
+    ]
+    assert months(date(2023, 12, 31), date(2024, 1, 1)) == [
+        ("2023-12", date(2023, 12, 31), date(2023, 12, 31)),
+        ("2024-01", date(2024, 1, 1), date(2024, 1, 1)),
+    ]
+    assert months(date(2024, 5, 7), date(2024, 5, 7)) == [
+        ("2024-05", date(2024, 5, 7), date(2024, 5, 7))
+    ]
+
+
+def test_share_and_month_rows_suppress_their_ratio():
+    assert centre_row("a", 10, 4, 5)["share_multi_centre"] == ""
+    assert centre_row("a", 10, 5, 5)["share_multi_centre"] == 0.5
+    assert centre_row("a", 3, 2, 1)["share_multi_centre"] == 0.6667
+    row = month_row("2024-02", date(2024, 2, 1), date(2024, 2, 29), 8, 6, 5)
+    assert row == {
+        "month": "2024-02",
+        "start": "2024-02-01",
+        "end": "2024-02-29",
+        "active_cards": 8,
+        "multi_centre_cards": 6,
+        "mobility_index": 0.75,
+    }

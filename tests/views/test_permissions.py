@@ -115,9 +115,11 @@ ACCESS = {
     # reports: pages and downloads (leaders see their own centres' visits)
     "reports.index": "leader",
     "reports.visits": "leader",
-    "reports.coverage": "admin",
-    "reports.mobility": "admin",
+    "reports.coverage": "leader",
+    "reports.mobility": "leader",
+    "reports.dashboard": "leader",
     "reports.download": "leader",
+    "reports.recompute": "leader",
 }
 
 #: Endpoints outside the matrix.

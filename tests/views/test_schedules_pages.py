@@ -283,7 +283,7 @@ def test_run_now_in_the_background_shows_progress(app, client, auth, db):
         assert 0 <= status["progress"] <= 100
         time.sleep(0.05)
     assert status["status"] == "succeeded", status
-    assert len(status["files"]) == 2  # coverage and flows
+    assert len(status["files"]) == 3  # coverage, coverage_centres and flows
 
 
 def test_a_failed_run_shows_its_error(client, auth, db):

@@ -35,6 +35,7 @@ from vaerested.checkin.operations import (
 )
 from vaerested.extensions import db
 from vaerested.models import Card, Centre, District, Visit, VisitSource
+from vaerested.reports import cache as report_cache
 
 REQUIRED_COLUMNS = ("centre", "visited_at")
 OPTIONAL_COLUMNS = ("card", "home_district")
@@ -239,6 +240,8 @@ def import_visits(rows: list[ImportRow], now: datetime) -> ImportSummary:
     for chunk in _batches(tallies):
         db.session.execute(insert_tally, chunk)
     after = db.session.scalar(select(func.count()).select_from(visits))
+    if rows:  # cached report figures of the imported days are out of date
+        report_cache.invalidate(db.session, since=min(r.visit_date for r in rows))
     return ImportSummary(rows=len(rows), new_cards=new_cards, new_visits=after - before)
 
 

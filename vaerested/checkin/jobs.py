@@ -10,6 +10,7 @@ from vaerested.checkin.operations import local_date, local_tz
 from vaerested.extensions import db
 from vaerested.models import Visit
 from vaerested.models.base import utcnow
+from vaerested.reports import cache as report_cache
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ def run_retention(app: Flask) -> int:
         today = local_date(utcnow(), local_tz())
         cutoff = retention_cutoff(today, app.config["VISIT_CARD_RETENTION_DAYS"])
         count = unlink_old_visits(cutoff)
+        if count:  # card counts of periods before the cutoff change
+            report_cache.invalidate(db.session, before=cutoff)
         db.session.commit()
         logger.info("Retention: unlinked %d visit(s) before %s", count, cutoff)
         return count

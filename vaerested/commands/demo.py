@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, text
 
 from vaerested.extensions import db
 from vaerested.models import Card, Centre, District, Visit, VisitSource
+from vaerested.reports import cache as report_cache
 
 cli = AppGroup("demo", help="Generate synthetic demo data.")
 
@@ -177,6 +178,7 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
                 "SELECT setval(pg_get_serial_sequence('cards', 'id'), max(id)) FROM cards"
             )
         )
+    report_cache.invalidate(db.session)
     db.session.commit()
     click.echo(
         f"Generated {out.n_visits} visit(s) ({n_card_visits} card visits, "

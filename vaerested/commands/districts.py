@@ -1,4 +1,4 @@
-"""``flask districts …``: import and list districts."""
+"""``flask districts …``: import and list districts, draw schematic boundaries."""
 
 from pathlib import Path
 
@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from vaerested.centres.importers import Parsed, parse_districts, upsert_districts
 from vaerested.extensions import db
 from vaerested.models import Centre, District
+from vaerested.services.boundaries import assign_schematic
 
 cli = AppGroup("districts", help="Manage districts.")
 
@@ -53,3 +54,35 @@ def list_districts() -> None:
             f"target {population if population is not None else '-'}\t"
             f"centres {centres}"
         )
+
+
+@cli.command("schematic-boundaries")
+def schematic_boundaries() -> None:
+    """(Re)generate schematic boundaries from the districts' reference points.
+
+    Districts without a boundary, or with a schematic one, get the Voronoi cell
+    of their reference point; a surveyed (imported) boundary is never touched.
+    """
+    districts = db.session.scalars(select(District)).all()
+    try:
+        changed = assign_schematic(districts, regenerate=True)
+    except ValueError as error:
+        db.session.rollback()
+        click.echo(f"Nothing written: {error}.", err=True)
+        raise click.exceptions.Exit(2) from error
+    db.session.commit()
+    surveyed = sorted(
+        d.code for d in districts if d.boundary_geojson and not d.is_boundary_schematic
+    )
+    unplaced = sorted(
+        d.code for d in districts if d.ref_lat is None or d.ref_lon is None
+    )
+    for count, one, many, codes in [
+        (len(changed), "schematic boundary written", "schematic boundaries written", changed),
+        (len(surveyed), "surveyed boundary kept", "surveyed boundaries kept", surveyed),
+        (len(unplaced), "district without a reference point",
+         "districts without a reference point", unplaced),
+    ]:  # fmt: skip
+        if count or codes is changed:
+            label = one if count == 1 else many
+            click.echo(f"{count} {label}" + (f": {', '.join(codes)}" if codes else ""))

@@ -40,6 +40,7 @@ from vaerested.models.exports import (
     RunOrigin,
     RunStatus,
 )
+from vaerested.models.report_cache import ReportCacheEntry
 from vaerested.models.users import LoginAttempt, Role, StaffUser, staff_centres
 from vaerested.models.visits import Visit, VisitSource
 
@@ -61,6 +62,7 @@ __all__ = [
     "ExportSchedule",
     "RunOrigin",
     "RunStatus",
+    "ReportCacheEntry",
     "AccessToken",
     "AgeBand",
     "Card",

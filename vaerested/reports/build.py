@@ -1,4 +1,4 @@
-"""Build the three reports (visits, coverage, mobility) as tables, and write them.
+"""Build the reports (visits, coverage, mobility, dashboard) as tables, and write them.
 
 ``build_report`` runs the aggregating queries (:mod:`vaerested.reports.queries`),
 combines their rows with the pure services and applies small-cell suppression.
@@ -8,10 +8,15 @@ combines their rows with the pure services and applies small-cell suppression.
 Which columns are suppressed (counts of visits or cards, i.e. of persons) is
 listed in :data:`COUNT_COLUMNS`; the others are labels, numbers about the offer
 (centres, target population, opening hours) or ratios. Ratios are rounded:
-``mobility_index`` to 4 decimals and left empty when either of its counts is
-suppressed; ``target_population_per_centre`` and ``opening_hours_per_week`` to
-2 decimals. Filters (centres, a district) restrict the visits counted to those
+``mobility_index`` and ``share_multi_centre`` to 4 decimals and left empty
+when either of its counts is suppressed; ``target_population_per_centre``
+and the hours (``opening_hours_per_week`` and its evening and weekend
+parts, ``opening_hours_per_1000_target``, ``visits_per_1000_target``) to 2
+decimals; ``resident_share`` to 4 decimals and left empty when
+``resident_cards`` is suppressed, as ``visits_per_1000_target`` is when
+``visits`` is. Filters (centres, a district) restrict the visits counted to those
 at the chosen centres, so a mobility transition counts only between them.
+The dashboard's tables and ratios are defined in :mod:`vaerested.reports.dashboard`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from vaerested.extensions import db
 from vaerested.models import Centre, District
-from vaerested.reports import queries
+from vaerested.reports import dashboard, queries
 from vaerested.reports.queries import Scope
 from vaerested.services import coverage, mobility
 from vaerested.services.suppression import suppress_rows
@@ -36,8 +41,14 @@ from vaerested.services.suppression import suppress_rows
 #: XLSX puts them as sheets into one ``<report>.xlsx``).
 REPORTS: dict[str, list[str]] = {
     "visits": ["visits"],
-    "coverage": ["coverage", "flows"],
-    "mobility": ["mobility_matrix", "mobility_centres", "mobility_summary"],
+    "coverage": ["coverage", "coverage_centres", "flows"],
+    "mobility": [
+        "mobility_matrix",
+        "mobility_centres",
+        "mobility_summary",
+        "mobility_months",
+    ],
+    "dashboard": dashboard.TABLES,
 }
 FORMATS = ("csv", "xlsx", "json")
 
@@ -47,19 +58,25 @@ VISITS_COLUMNS = ["date", "centre", "visits", "card_visits", "tally_visits"]
 COLUMNS: dict[str, list[str]] = {
     "visits": VISITS_COLUMNS,
     "coverage": coverage.COVERAGE_COLUMNS,
+    "coverage_centres": coverage.CENTRE_COLUMNS,
     "flows": coverage.FLOW_COLUMNS,
     "mobility_matrix": mobility.MATRIX_COLUMNS,
     "mobility_centres": mobility.CENTRE_COLUMNS,
     "mobility_summary": mobility.SUMMARY_COLUMNS,
+    "mobility_months": mobility.MONTH_COLUMNS,
+    **dashboard.COLUMNS,
 }
 #: Table name -> its columns that count visits or cards (suppressed).
 COUNT_COLUMNS: dict[str, list[str]] = {
     "visits": ["visits", "card_visits", "tally_visits"],
     "coverage": coverage.COVERAGE_COUNTS,
+    "coverage_centres": coverage.CENTRE_COUNTS,
     "flows": coverage.FLOW_COUNTS,
     "mobility_matrix": mobility.MATRIX_COUNTS,
     "mobility_centres": mobility.CENTRE_COUNTS,
     "mobility_summary": mobility.SUMMARY_COUNTS,
+    "mobility_months": mobility.MONTH_COUNTS,
+    **dashboard.COUNT_COLUMNS,
 }
 
 
@@ -164,6 +181,8 @@ def suppress_tables(tables: list[Table], min_cell: int) -> list[Table]:
                 )[0]
                 for r in rows
             ]
+        elif table.name in _RATIO_ROWS:
+            rows = [_RATIO_ROWS[table.name](r, min_cell) for r in rows]
         rows = suppress_rows(rows, COUNT_COLUMNS[table.name], min_cell)
         out.append(replace(table, rows=rows))
     return out
@@ -200,6 +219,7 @@ def _build_coverage(session: Session, scope: Scope, district_code) -> list[Table
     for centre_id, weekday, opens, closes in queries.opening_intervals(session):
         hours.setdefault(centre_id, []).append((weekday, opens, closes))
     in_scope = set(scope.centre_ids) if scope.centre_ids is not None else None
+    places = {p.id: p for p in queries.centre_places(session)}
     centre_infos = [
         coverage.CentreInfo(
             c.district_code,
@@ -208,10 +228,18 @@ def _build_coverage(session: Session, scope: Scope, district_code) -> list[Table
             c.is_cat2,
             c.is_cat3,
             hours.get(c.id, ()),
+            c.slug,
+            places[c.id].lat,
+            places[c.id].lon,
+            places[c.id].typical_daily_users,
         )
         for c in queries.centre_table(session)
         if in_scope is None or c.id in in_scope
     ]
+    slugs = _centre_slugs(session)
+    per_centre = {
+        slugs[c]: (n, cards) for c, n, cards in queries.centre_visits(session, scope)
+    }
     aggregates = queries.coverage_aggregates(session, scope)
     per_district = {code_of[d]: (n, cards) for d, _, cards, n in aggregates["district"]}
     residents = {code_of[d]: cards for d, _, cards, _ in aggregates["resident"]}
@@ -234,6 +262,11 @@ def _build_coverage(session: Session, scope: Scope, district_code) -> list[Table
     )
     return [
         Table("coverage", list(coverage.COVERAGE_COLUMNS), rows, geometries),
+        Table(
+            "coverage_centres",
+            list(coverage.CENTRE_COLUMNS),
+            coverage.centre_rows(centre_infos, per_centre),
+        ),
         Table("flows", list(coverage.FLOW_COLUMNS), flow_rows),
     ]
 
@@ -255,10 +288,7 @@ def _build_mobility(session: Session, scope: Scope, district_code) -> list[Table
     )
     per_centre_rows, (active, multi) = queries.mobility_counts(session, scope)
     per_centre = sorted(
-        (
-            {"centre": slugs[c], "active_cards": active, "multi_centre_cards": multi}
-            for c, active, multi in per_centre_rows
-        ),
+        (mobility.centre_row(slugs[c], a, m, 1) for c, a, m in per_centre_rows),
         key=lambda r: r["centre"],
     )
     return [
@@ -269,13 +299,49 @@ def _build_mobility(session: Session, scope: Scope, district_code) -> list[Table
             list(mobility.SUMMARY_COLUMNS),
             mobility.summary_rows(active, multi, 1),
         ),
+        Table(
+            "mobility_months",
+            list(mobility.MONTH_COLUMNS),
+            _mobility_months(session, scope),
+        ),
     ]
+
+
+def _mobility_months(session: Session, scope: Scope) -> list[dict]:
+    """Return the raw mobility_months rows: each calendar month of the scope's
+    period (clipped to it) counted on its own, as the summary is for the period."""
+    rows = []
+    for month, first, last in mobility.months(scope.start, scope.end):
+        # queries.mobility_counts is cached per scope ("mobility_counts").
+        part = replace(scope, start=first, end=last)
+        _, (active, multi) = queries.mobility_counts(session, part)
+        rows.append(mobility.month_row(month, first, last, active, multi, 1))
+    return rows
+
+
+#: Table name -> function recomputing a raw row's ratio at a min-cell.
+_RATIO_ROWS = {
+    "coverage": coverage.shown_ratios,
+    "mobility_centres": lambda r, min_cell: mobility.centre_row(
+        r["centre"], r["active_cards"], r["multi_centre_cards"], min_cell
+    ),
+    "mobility_months": lambda r, min_cell: mobility.month_row(
+        r["month"],
+        date.fromisoformat(r["start"]),
+        date.fromisoformat(r["end"]),
+        r["active_cards"],
+        r["multi_centre_cards"],
+        min_cell,
+    ),
+    **dashboard.RATIO_ROWS,
+}
 
 
 _BUILDERS = {
     "visits": _build_visits,
     "coverage": _build_coverage,
     "mobility": _build_mobility,
+    "dashboard": dashboard.build_dashboard,
 }
 
 

@@ -6,6 +6,7 @@ numbers, so the values drawn here are the suppressed ones the table shows; a
 suppressed bar is drawn as a short hatched stub, not at a guessed height.
 """
 
+import math
 from dataclasses import dataclass, field
 
 from vaerested.services.suppression import is_suppressed
@@ -133,4 +134,298 @@ def heatmap(labels: list[str], values: dict[tuple[str, str], int | str]) -> Heat
                     f"{a} → {b}: {shown}",
                 )
             )
+    return chart
+
+
+@dataclass
+class Node:
+    x: float
+    y: float
+    label: str
+    #: Where the label is written (outside the circle) and its anchor.
+    label_x: float
+    label_y: float
+    anchor: str
+
+
+@dataclass
+class Link:
+    #: SVG path of the curve from one centre to the other.
+    d: str
+    width: float
+    source: str
+    target: str
+    transitions: int
+    cards: int | str
+
+
+@dataclass
+class LinkDiagram:
+    size: int
+    node_radius: int
+    nodes: list[Node] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+
+
+def link_diagram(
+    labels: list[str], links: list[tuple[str, str, int, int | str]]
+) -> LinkDiagram:
+    """Lay out centres on a circle and ``(from, to, transitions, cards)`` links.
+
+    Each link is a directed curve from ``from`` to ``to`` that bends to its
+    left, so A → B and B → A are two separate curves; its width grows with
+    the transitions (relative to the largest). Pass only shown, unsuppressed
+    transitions: the caller chooses which links to draw.
+    """
+    size, radius, node_r = 460, 160, 7
+    centre = size / 2
+    chart = LinkDiagram(size=size, node_radius=node_r)
+    where = {}
+    for i, label in enumerate(labels):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(len(labels), 1)
+        cos, sin = math.cos(angle), math.sin(angle)
+        x, y = centre + radius * cos, centre + radius * sin
+        where[label] = (x, y)
+        anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
+        chart.nodes.append(
+            Node(
+                round(x, 1),
+                round(y, 1),
+                label,
+                round(centre + (radius + 14) * cos, 1),
+                round(centre + (radius + 14) * sin + 4, 1),
+                anchor,
+            )
+        )
+    top = max((n for _, _, n, _ in links), default=0)
+    for a, b, n, cards in links:
+        (x1, y1), (x2, y2) = where[a], where[b]
+        # Control point: the chord's middle, pushed to the left of a -> b.
+        cx = (x1 + x2) / 2 + 0.18 * (y2 - y1)
+        cy = (y1 + y2) / 2 - 0.18 * (x2 - x1)
+        d = f"M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}"
+        width = 1.5 + 6.5 * n / top if top else 1.5
+        chart.links.append(Link(d, round(width, 1), a, b, n, cards))
+    return chart
+
+
+@dataclass
+class LinePoint:
+    x: float
+    y: float
+    label: str
+    value: float
+
+
+@dataclass
+class LineChart:
+    width: int
+    height: int
+    left: int
+    bottom: int
+    #: Polyline ``points`` strings: runs of consecutive months with a value.
+    segments: list[str] = field(default_factory=list)
+    points: list[LinePoint] = field(default_factory=list)
+    #: ``(y, label)`` of horizontal grid lines.
+    ticks: list[tuple[float, str]] = field(default_factory=list)
+    #: ``(x, label)`` written under the axis.
+    x_labels: list[tuple[float, str]] = field(default_factory=list)
+
+
+def line_chart(points: list[tuple[str, float | str]], width: int = 720) -> LineChart:
+    """Lay out a line chart of ``(label, value)`` shares between 0 and 1.
+
+    A point is drawn for each value; an empty value (``""``: undefined or
+    suppressed) leaves a gap, so the line joins only neighbouring values.
+    """
+    height, left, top, bottom = 220, 44, 10, 40
+    chart = LineChart(width=width, height=height, left=left, bottom=height - bottom)
+    plot_h = height - top - bottom
+    for i in range(5):
+        chart.ticks.append((round(top + plot_h - plot_h * i / 4, 1), f"{i / 4:.2f}"))
+    if not points:
+        return chart
+    slot = (width - left - 10) / len(points)
+    every = max(1, len(points) // 12)
+    run: list[str] = []
+    for i, (label, value) in enumerate(points):
+        x = round(left + (i + 0.5) * slot, 1)
+        if i % every == 0:
+            chart.x_labels.append((x, label))
+        if value == "" or value is None:
+            if len(run) > 1:
+                chart.segments.append(" ".join(run))
+            run = []
+            continue
+        y = round(top + plot_h - plot_h * min(float(value), 1.0), 1)
+        chart.points.append(LinePoint(x, y, label, value))
+        run.append(f"{x},{y}")
+    if len(run) > 1:
+        chart.segments.append(" ".join(run))
+    return chart
+
+
+@dataclass
+class ShareChart:
+    width: int
+    height: int
+    left: int
+    row: int
+    #: Width of the bar for 100 %.
+    full: int
+    bars: list[Bar] = field(default_factory=list)
+
+
+def share_chart(points: list[tuple[str, float | str]], width: int = 620) -> ShareChart:
+    """Lay out horizontal bars of ``(label, share)`` points, shares 0..1.
+
+    An empty share (a suppressed count) is a short hatched stub (css
+    ``bar suppressed``), never a guessed length.
+    """
+    left, row = 120, 24
+    full = width - left - 70
+    chart = ShareChart(
+        width=width, height=row * len(points) + 10, left=left, row=row, full=full
+    )
+    for i, (label, share) in enumerate(points):
+        y = 5 + i * row
+        if share == "" or share is None:
+            w, css = 6.0, "bar suppressed"
+        else:
+            w, css = max(full * float(share), 1.0), "bar"
+        chart.bars.append(Bar(left, y + 3, round(w, 1), row - 6, label, share, css))
+    return chart
+
+
+@dataclass
+class HBar:
+    y: float
+    width: float
+    label: str
+    shown: int | float | str
+    css: str
+    #: x of the reference marker (e.g. typical daily users), or None.
+    marker_x: float | None = None
+    marker: int | None = None
+
+
+@dataclass
+class HBarChart:
+    width: int
+    height: int
+    left: int
+    bar_height: int
+    bars: list[HBar] = field(default_factory=list)
+    #: ``(x, label)`` of vertical grid lines.
+    ticks: list[tuple[float, int]] = field(default_factory=list)
+
+
+def hbar_chart(
+    points: list[tuple[str, int | float | str | None, int | None]], width: int = 720
+) -> HBarChart:
+    """Lay out horizontal bars of ``(label, shown value, marker)`` rows, in order.
+
+    A value of ``""`` or None (an empty ratio, e.g. of a suppressed count) is a
+    short hatched stub; ``marker`` (None: none) is drawn as a vertical line
+    across the bar, on the same scale.
+    """
+    left, right, top, bar_h, gap = 150, 20, 20, 18, 6
+    chart = HBarChart(
+        width=width,
+        height=top + len(points) * (bar_h + gap) + 10,
+        left=left,
+        bar_height=bar_h,
+    )
+    if not points:
+        return chart
+    numbers = [v for _, v, _ in points if isinstance(v, int | float)]
+    numbers += [m for _, _, m in points if m]
+    top_value = _nice_max(int(-(-max(numbers, default=0) // 1)))
+    plot_w = width - left - right
+    for i in range(5):
+        value = top_value * i // 4
+        chart.ticks.append((round(left + plot_w * value / top_value, 1), value))
+    for i, (label, shown, marker) in enumerate(points):
+        if isinstance(shown, int | float):
+            w, css = plot_w * shown / top_value, "bar"
+        else:
+            w, css = 4.0, "bar suppressed"
+        bar = HBar(round(top + i * (bar_h + gap), 1), round(w, 1), label, shown, css)
+        if marker:
+            bar.marker, bar.marker_x = (
+                marker,
+                round(left + plot_w * marker / top_value, 1),
+            )
+        chart.bars.append(bar)
+    return chart
+
+
+@dataclass
+class GroupedBarChart:
+    width: int
+    height: int
+    left: int
+    bottom: int
+    #: ``(series key, legend label, css class)`` in drawing order.
+    series: list[tuple[str, str, str]]
+    bars: list[Bar] = field(default_factory=list)
+    ticks: list[tuple[float, int]] = field(default_factory=list)
+    x_labels: list[tuple[float, str]] = field(default_factory=list)
+
+
+def grouped_bar_chart(
+    groups: list[tuple[str, str]],
+    series: list[tuple[str, str]],
+    values: dict[tuple[str, str], int | str],
+    width: int = 720,
+) -> GroupedBarChart:
+    """Lay out bars grouped by ``groups`` (``(key, label)``), one bar per series.
+
+    ``values`` maps ``(group key, series key)`` to the shown count (missing: 0);
+    series get the classes ``series-1`` … ``series-8`` (cycled), suppressed
+    counts a short stub with ``suppressed``.
+    """
+    height, left, top, bottom = 240, 40, 10, 40
+    chart = GroupedBarChart(
+        width=width,
+        height=height,
+        left=left,
+        bottom=height - bottom,
+        series=[
+            (k, label, f"series-{i % 8 + 1}") for i, (k, label) in enumerate(series)
+        ],
+    )
+    if not groups or not series:
+        return chart
+    numbers = [v for v in values.values() if not is_suppressed(v)]
+    top_value = _nice_max(max(numbers, default=0))
+    plot_h = height - top - bottom
+    slot = (width - left - 10) / len(groups)
+    pad = min(6.0, slot * 0.15)
+    bar_w = (slot - 2 * pad) / len(series)
+    for i in range(5):
+        value = top_value * i // 4
+        chart.ticks.append((round(top + plot_h - plot_h * value / top_value, 1), value))
+    every = max(1, len(groups) // 8)
+    for g, (group, group_label) in enumerate(groups):
+        x0 = left + g * slot + pad
+        for s, (key, label, css) in enumerate(chart.series):
+            shown = values.get((group, key), 0)
+            if is_suppressed(shown):
+                h, bar_css = 4.0, f"bar {css} suppressed"
+            else:
+                h, bar_css = plot_h * shown / top_value, f"bar {css}"
+            chart.bars.append(
+                Bar(
+                    round(x0 + s * bar_w, 1),
+                    round(top + plot_h - h, 1),
+                    round(max(bar_w - 1, 0.5), 1),
+                    round(h, 1),
+                    f"{group_label}, {label}",
+                    shown,
+                    bar_css,
+                )
+            )
+        if g % every == 0:
+            chart.x_labels.append((round(x0 + (slot - 2 * pad) / 2, 1), group_label))
     return chart

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from vaerested.models import Card, Centre, District, OpeningInterval, Visit
+from vaerested.reports.cache import cached_rows
 
 visits = Visit.__table__
 centres = Centre.__table__
@@ -99,6 +100,12 @@ def daily_visits(session: Session, scope: Scope) -> list:
     A visit with a card (scan or import) is a card visit; the others (tallies,
     imports without a card, visits unlinked by retention) are tally visits.
     """
+    return cached_rows(
+        session, "daily_visits", scope, lambda: _daily_visits(session, scope)
+    )
+
+
+def _daily_visits(session: Session, scope: Scope) -> list:
     # "+ 0" keeps SQLite from walking ix_visits_centre_date for the grouping
     # and then fetching every row by rowid: a plain scan is twice as fast.
     centre_id = (visits.c.centre_id + 0).label("centre_id")
@@ -148,6 +155,19 @@ def coverage_aggregates(session: Session, scope: Scope) -> dict[str, list]:
       home district is the card's for a card visit and the one given with the
       visit otherwise (a tally's attribute); None when unknown.
     """
+    out: dict[str, list] = {"district": [], "resident": [], "flow": []}
+    rows = cached_rows(
+        session,
+        "coverage_aggregates",
+        scope,
+        lambda: _coverage_aggregates(session, scope),
+    )
+    for kind, a, b, n_cards, n_visits in rows:
+        out[kind].append((a, b, n_cards, n_visits))
+    return out
+
+
+def _coverage_aggregates(session: Session, scope: Scope) -> list:
     groups = _visit_groups(scope)
     joined = groups.join(centres, centres.c.id == groups.c.centre_id).outerjoin(
         cards, cards.c.id == groups.c.card_id
@@ -184,16 +204,28 @@ def coverage_aggregates(session: Session, scope: Scope) -> dict[str, list]:
         .select_from(joined)
         .group_by(home, centres.c.district_id),
     )
-    out: dict[str, list] = {"district": [], "resident": [], "flow": []}
-    for kind, a, b, n_cards, n_visits in session.execute(statement):
-        out[kind].append((a, b, n_cards, None if n_visits is None else int(n_visits)))
-    return out
+    return [
+        (kind, a, b, n_cards, None if n_visits is None else int(n_visits))
+        for kind, a, b, n_cards, n_visits in session.execute(statement)
+    ]
 
 
 def mobility_counts(session: Session, scope: Scope) -> tuple[list, tuple[int, int]]:
     """Return per-centre ``(centre_id, active_cards, multi_centre_cards)`` rows and
     the overall ``(active_cards, multi_centre_cards)``, in one statement.
     """
+    rows, totals = [], (0, 0)
+    for centre_id, active, multi in cached_rows(
+        session, "mobility_counts", scope, lambda: _mobility_counts(session, scope)
+    ):
+        if centre_id is None:
+            totals = (active, multi)
+        else:
+            rows.append((centre_id, active, multi))
+    return rows, totals
+
+
+def _mobility_counts(session: Session, scope: Scope) -> list:
     pairs = (
         select(visits.c.card_id, visits.c.centre_id)
         .where(scope.where(visits.c.card_id.is_not(None)))
@@ -216,13 +248,10 @@ def mobility_counts(session: Session, scope: Scope) -> tuple[list, tuple[int, in
         .group_by(pairs.c.centre_id),
         select(cast(null(), Integer), func.count(), is_multi).select_from(per_card),
     )
-    rows, totals = [], (0, 0)
-    for centre_id, active, multi in session.execute(statement):
-        if centre_id is None:
-            totals = (active, int(multi or 0))
-        else:
-            rows.append((centre_id, active, int(multi)))
-    return rows, totals
+    return [
+        (centre_id, active, int(multi or 0))
+        for centre_id, active, multi in session.execute(statement)
+    ]
 
 
 def mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]) -> list:
@@ -236,6 +265,17 @@ def mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]) 
     """
     if not slug_ranks:
         return []
+    ranks = ",".join(f"{c}:{n}" for c, n in sorted(slug_ranks.items()))
+    return cached_rows(
+        session,
+        "mobility_matrix",
+        scope,
+        lambda: _mobility_matrix(session, scope, slug_ranks),
+        extra=ranks,
+    )
+
+
+def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]):
     rank = case(slug_ranks, value=visits.c.centre_id, else_=len(slug_ranks))
     ordered = (
         select(
@@ -270,5 +310,40 @@ def mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]) 
                 func.count().label("cards"),
                 func.sum(steps.c.n).label("transitions"),
             ).group_by(steps.c.prev_id, steps.c.centre_id)
+        )
+    ]
+
+
+def centre_places(session: Session) -> list:
+    """Return every centre's id, location and typical daily users (for the map)."""
+    return session.execute(
+        select(
+            centres.c.id,
+            centres.c.lat,
+            centres.c.lon,
+            centres.c.typical_daily_users,
+        )
+    ).all()
+
+
+def centre_visits(session: Session, scope: Scope) -> list:
+    """Return ``(centre_id, visits, unique_cards)`` per centre with visits in scope."""
+    return cached_rows(
+        session, "centre_visits", scope, lambda: _centre_visits(session, scope)
+    )
+
+
+def _centre_visits(session: Session, scope: Scope) -> list:
+    centre_id = (visits.c.centre_id + 0).label("centre_id")  # see daily_visits
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(
+                centre_id,
+                func.count().label("visits"),
+                func.count(distinct(visits.c.card_id)).label("unique_cards"),
+            )
+            .where(scope.where())
+            .group_by(centre_id)
         )
     ]

@@ -29,6 +29,7 @@ REPORT_LABELS = {
     "visits": _l("Visits"),
     "coverage": _l("Geographic coverage"),
     "mobility": _l("Mobility between centres"),
+    "dashboard": _l("Dashboard"),
 }
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON"}
 CADENCE_LABELS = {

@@ -1,13 +1,24 @@
 """Report pages (visits, coverage, mobility) and on-demand downloads.
 
 The pages show exactly the numbers of the files: the same tables with the
-same suppression (config ``EXPORT_MIN_CELL``). Leaders see the visits report
-of their own centres only; coverage and mobility are for administration.
+same suppression (config ``EXPORT_MIN_CELL``). Administration sees every
+centre; leaders see the part of each report about their own centres; staff
+none. Each report's pictures (map, charts) come from a context hook of its own
+module, fed the same tables.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import Response, abort, current_app, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +31,7 @@ from vaerested.auth.decorators import role_required
 from vaerested.checkin.operations import local_tz
 from vaerested.extensions import db
 from vaerested.models import Centre, District, Role
-from vaerested.reports import bp
+from vaerested.reports import bp, cache, dashboard, maps, pictures, warm
 from vaerested.reports.build import (
     REPORTS,
     ReportError,
@@ -28,16 +39,17 @@ from vaerested.reports.build import (
     build_report,
     suppress_tables,
 )
-from vaerested.reports.charts import bar_chart, heatmap
+from vaerested.reports.charts import bar_chart
 from vaerested.reports.formats import render
 from vaerested.services.suppression import suppress
 
-#: Days in the default period (ending today).
-DEFAULT_DAYS = 30
+#: Days in the default period (ending today); the warm-up job computes it ahead.
+DEFAULT_DAYS = warm.DEFAULT_DAYS
 #: Longest period a page or a download may cover.
 MAX_DAYS = 3 * 366
 DOWNLOAD_FORMATS = ("csv", "json", "xlsx", "geojson")
 TITLES = {
+    "dashboard": _l("Dashboard"),
     "visits": _l("Visits"),
     "coverage": _l("Geographic coverage"),
     "mobility": _l("Mobility between centres"),
@@ -70,8 +82,20 @@ def _allowed_centres() -> list[Centre]:
     return sorted(current_user.centres, key=lambda c: c.slug)
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """What a page's context hook may need besides the tables."""
+
+    start: date
+    end: date
+    #: The centres counted (None: all, for administration).
+    centre_ids: list[int] | None
+    district_code: str | None
+    min_cell: int
+
+
 def _period_form() -> PeriodForm:
-    today = datetime.now(local_tz()).date()
+    today = _today()
     form = PeriodForm(request.args, meta={"csrf": False})
     if not request.args.get("start"):
         form.start.data = today - timedelta(days=DEFAULT_DAYS - 1)
@@ -104,8 +128,18 @@ def _min_cell() -> int:
     return int(current_app.config["EXPORT_MIN_CELL"])
 
 
-def _build(report: str, form: PeriodForm) -> tuple[list[Table], list[Table]] | None:
-    """Return ``(raw, suppressed)`` tables, or None when the form is invalid."""
+def _today() -> date:
+    return datetime.now(local_tz()).date()
+
+
+def _build(
+    report: str, form: PeriodForm, *, pictures: bool = True
+) -> tuple[list[Table], list[Table], dict, cache.CacheState] | None:
+    """Return ``(raw, suppressed, page context, cache state)``, or None when invalid.
+
+    The aggregates come from the report cache (see :mod:`vaerested.reports.cache`),
+    so the page and its downloads show the same figures.
+    """
     slug = form.centre.data
     if slug and slug not in {c.slug for c in _allowed_centres()}:
         exists = db.session.scalar(select(Centre.id).where(Centre.slug == slug))
@@ -114,20 +148,26 @@ def _build(report: str, form: PeriodForm) -> tuple[list[Table], list[Table]] | N
     if not form.validate():
         return None
     centre_ids, district = _scope(form)
-    try:
-        raw = build_report(
-            report,
-            form.start.data,
-            form.end.data,
-            min_cell=_min_cell(),
-            centre_ids=centre_ids,
-            district_code=district,
-            suppress=False,
-        )
-    except ReportError as error:
-        form.district.errors = [*form.district.errors, str(error)]
-        return None
-    return raw, suppress_tables(raw, _min_cell())
+    page = PageRequest(
+        form.start.data, form.end.data, centre_ids, district, _min_cell()
+    )
+    with cache.caching(db.session, _today()) as state:
+        try:
+            raw = build_report(
+                report,
+                form.start.data,
+                form.end.data,
+                min_cell=_min_cell(),
+                centre_ids=centre_ids,
+                district_code=district,
+                suppress=False,
+            )
+            shown = suppress_tables(raw, _min_cell())
+            extras = _HOOKS[report](raw, shown, page) if pictures else {}
+        except ReportError as error:
+            form.district.errors = [*form.district.errors, str(error)]
+            return None
+    return raw, shown, extras, state
 
 
 def _page(report: str, **context) -> str:
@@ -135,9 +175,13 @@ def _page(report: str, **context) -> str:
     built = _build(report, form)
     tables = {}
     if built is not None:
-        raw, shown = built
+        _, shown, extras, state = built
         tables = {t.name: t for t in shown}
-        context.update(_charts(report, raw, shown))
+        computed = state.computed_dt or datetime.now(local_tz())
+        context.update(
+            extras,
+            computed_at=computed.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M"),
+        )
     return render_template(
         f"reports/{report}.html",
         report=report,
@@ -150,36 +194,36 @@ def _page(report: str, **context) -> str:
     )
 
 
-def _charts(report: str, raw: list[Table], shown: list[Table]) -> dict:
-    min_cell = _min_cell()
-    if report == "visits":
-        per_day: dict[str, int] = {}
-        for row in raw[0].rows:
-            per_day[row["date"]] = per_day.get(row["date"], 0) + row["visits"]
-        days = []
-        if per_day:  # every day from the first to the last visit, gaps as 0
-            first, last = (date.fromisoformat(d) for d in (min(per_day), max(per_day)))
-            days = [
-                (first + timedelta(days=n)).isoformat()
-                for n in range((last - first).days + 1)
-            ]
-        daily = [(day, suppress(per_day.get(day, 0), min_cell)) for day in days]
-        return {"daily": daily, "chart": bar_chart(daily)}
-    if report == "mobility":
-        matrix = {t.name: t for t in shown}["mobility_matrix"].rows
-        labels = sorted(
-            {r["from_centre"] for r in matrix} | {r["to_centre"] for r in matrix}
-        )
-        values = {(r["from_centre"], r["to_centre"]): r["transitions"] for r in matrix}
-        return {"heat": heatmap(labels, values) if labels else None}
-    return {}
+def _visits_context(raw: list[Table], shown: list[Table], page: PageRequest) -> dict:
+    """Return the visits page's chart: visits per day, every day of the span."""
+    per_day: dict[str, int] = {}
+    for row in raw[0].rows:
+        per_day[row["date"]] = per_day.get(row["date"], 0) + row["visits"]
+    days = []
+    if per_day:  # every day from the first to the last visit, gaps as 0
+        first, last = (date.fromisoformat(d) for d in (min(per_day), max(per_day)))
+        days = [
+            (first + timedelta(days=n)).isoformat()
+            for n in range((last - first).days + 1)
+        ]
+    daily = [(day, suppress(per_day.get(day, 0), page.min_cell)) for day in days]
+    return {"daily": daily, "chart": bar_chart(daily)}
+
+
+#: Report -> the hook giving its page's pictures from ``(raw, shown, page)``.
+_HOOKS = {
+    "visits": _visits_context,
+    "coverage": maps.coverage_context,
+    "mobility": pictures.mobility_context,
+    "dashboard": dashboard.dashboard_context,
+}
 
 
 @bp.route("/")
 @role_required(Role.LEADER)
 def index():
     """List the reports the user may see."""
-    reports = ["visits"] + (["coverage", "mobility"] if current_user.is_admin else [])
+    reports = ["dashboard", "visits", "coverage", "mobility"]
     return render_template(
         "reports/index.html", reports=reports, titles=TITLES, min_cell=_min_cell()
     )
@@ -192,18 +236,38 @@ def visits():
     return _page("visits")
 
 
+@bp.route("/dashboard", endpoint="dashboard")
+@role_required(Role.LEADER)
+def dashboard_page():
+    """Show visits against typical daily users, new cards, housing and activities."""
+    return _page("dashboard")
+
+
 @bp.route("/coverage")
-@role_required(Role.ADMIN)
+@role_required(Role.LEADER)
 def coverage():
     """Show centres, visits and cards per district, and the home-to-centre flows."""
     return _page("coverage")
 
 
 @bp.route("/mobility")
-@role_required(Role.ADMIN)
+@role_required(Role.LEADER)
 def mobility():
     """Show the mobility matrix (as a heat map), per centre and overall."""
     return _page("mobility")
+
+
+@bp.post("/recompute")
+@role_required(Role.LEADER)
+def recompute():
+    """Drop the cached figures of recent periods, then show the page again."""
+    dropped = cache.expire_live(db.session, _today())
+    db.session.commit()
+    current_app.logger.info("report cache: %d recent entries dropped", dropped)
+    target = request.form.get("next", "")
+    if not target.startswith("/reports/") or "//" in target or "\\" in target:
+        target = url_for("reports.index")
+    return redirect(target)
 
 
 @bp.route("/download")
@@ -213,14 +277,12 @@ def download():
     report = request.args.get("report", "visits")
     if report not in REPORTS:
         abort(404)
-    if report != "visits" and not current_user.is_admin:
-        abort(403)
     fmt = request.args.get("format", "csv")
     table = request.args.get("table") or None
     if fmt not in DOWNLOAD_FORMATS or (table and table not in REPORTS[report]):
         abort(404)
     form = _period_form()
-    built = _build(report, form)
+    built = _build(report, form, pictures=False)
     if built is None:
         abort(400)
     try:

@@ -11,12 +11,15 @@ no part in mobility).
   consecutive visits at different centres A != B is one transition A -> B.
 - Matrix cell (A, B): ``transitions`` (all A -> B) and ``cards`` (distinct
   cards with at least one A -> B).
+- Per centre, ``share_multi_centre`` = its multi-centre cards / its active
+  cards; per calendar month of the period (clipped to it), the same figures
+  as the whole period's summary, computed over that month alone.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from vaerested.services.suppression import ratio
@@ -26,10 +29,12 @@ INDEX_DIGITS = 4
 
 MATRIX_COLUMNS = ["from_centre", "to_centre", "cards", "transitions"]
 MATRIX_COUNTS = ["cards", "transitions"]
-CENTRE_COLUMNS = ["centre", "active_cards", "multi_centre_cards"]
+CENTRE_COLUMNS = ["centre", "active_cards", "multi_centre_cards", "share_multi_centre"]
 CENTRE_COUNTS = ["active_cards", "multi_centre_cards"]
 SUMMARY_COLUMNS = ["active_cards", "multi_centre_cards", "mobility_index"]
 SUMMARY_COUNTS = ["active_cards", "multi_centre_cards"]
+MONTH_COLUMNS = ["month", "start", "end", *SUMMARY_COLUMNS]
+MONTH_COUNTS = ["active_cards", "multi_centre_cards"]
 
 
 class VisitRow(NamedTuple):
@@ -109,9 +114,48 @@ def matrix_rows(mobility: Mobility) -> list[dict]:
 def centre_rows(mobility: Mobility) -> list[dict]:
     """Return mobility_centres rows (raw), ordered by centre slug."""
     return [
-        {"centre": slug, "active_cards": active, "multi_centre_cards": multi}
+        centre_row(slug, active, multi, 1)
         for slug, (active, multi) in sorted(mobility.centres.items())
     ]
+
+
+def centre_row(slug: str, active: int, multi: int, min_cell: int) -> dict:
+    """Return one mobility_centres row (raw counts) with its share.
+
+    ``share_multi_centre`` = multi / active, 4 decimals; empty when either
+    count would be suppressed at ``min_cell`` or there are no active cards.
+    """
+    return {
+        "centre": slug,
+        "active_cards": active,
+        "multi_centre_cards": multi,
+        "share_multi_centre": ratio(multi, active, min_cell, INDEX_DIGITS),
+    }
+
+
+def months(start: date, end: date) -> list[tuple[str, date, date]]:
+    """Return ``(YYYY-MM, first day, last day)`` of each calendar month
+    overlapping ``start``..``end``, clipped to that period, in order."""
+    found = []
+    first = start
+    while first <= end:
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        last = min(end, following - timedelta(days=1))
+        found.append((first.strftime("%Y-%m"), first, last))
+        first = following
+    return found
+
+
+def month_row(
+    month: str, start: date, end: date, active: int, multi: int, min_cell: int
+) -> dict:
+    """Return one mobility_months row (raw counts) with its index at ``min_cell``."""
+    return {
+        "month": month,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        **summary_rows(active, multi, min_cell)[0],
+    }
 
 
 def summary_rows(

@@ -1,0 +1,294 @@
+"""Mobility pictures and the flows matrix: the page's numbers are the download's.
+
+The world (``mobility_world``), period 2024-01-01 .. 2024-03-31, min-cell 3.
+Centres ama and bis lie in district 1, val in district 2; visits at 10:00 UTC.
+
+January: k1, k2, k3 ama (2nd), bis (3rd), ama (4th); k4 ama (2nd), val (5th);
+k5, k6, k7 ama (2nd); k8 val (6th); a tally at val (6th) from district 2.
+February: nothing. March: k1 ama (1st); k2 bis (1st); k3 bis (5th), ama (6th);
+k5 ama (2nd), val (3rd); k6 ama (1st), bis (2nd).
+
+Months: Jan 8 active (k1..k8), 4 multi (k1..k4) -> 0.5; Feb 0, 0 -> empty;
+Mar 5 active (k1, k2, k3, k5, k6), 3 multi (k3, k5, k6) -> 0.6.
+Whole period: k1 a>b b>a; k2 a>b b>a a>b; k3 a>b b>a a>b b>a; k4 a>v; k5 a>v;
+k6 a>b. Cells ama>bis 4 cards 6 transitions; bis>ama 3, 4; ama>val 2, 2
+(suppressed). Summary 8 active, 6 multi (k1..k6) -> 0.75. Centres: ama 7
+active, 6 multi -> 0.8571; bis 4, 4 -> 1.0; val 3, 2 -> <3, share empty.
+
+Flows (cards, visits) by home (k1, k2, k5, k6, k7: 1; k3: 2; k8: 3; k4: none)
+and centre district: (1,1) 5, 4+4+2+3+1 = 14; (1,2) k5 1, 1; (2,1) k3 1, 5;
+(2,2) tally 0, 1; (3,2) k8 1, 1; (unknown,1) k4 1, 1; (unknown,2) k4 1, 1.
+"""
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.factories import create_card, create_centre, create_district, create_visit
+from tests.views.test_reports_pages import table_rows
+
+PERIOD = "start=2024-01-01&end=2024-03-31"
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "EXPORT_MIN_CELL": 3}
+
+
+def at(month: int, day: int) -> datetime:
+    return datetime(2024, month, day, 10, tzinfo=UTC)
+
+
+def mobility_world() -> dict:
+    d1, d2, d3 = create_district("1"), create_district("2"), create_district("3")
+    val = create_centre("val", d2)
+    bis = create_centre("bis", d1)
+    ama = create_centre("ama", d1)
+    k1, k2, k5, k6, k7 = (create_card(home_district_id=d1.id) for _ in range(5))
+    k3 = create_card(home_district_id=d2.id)
+    k4 = create_card()
+    k8 = create_card(home_district_id=d3.id)
+    for card in (k1, k2, k3):
+        for centre, day in ((ama, 2), (bis, 3), (ama, 4)):
+            create_visit(centre, card, at(1, day))
+    for centre, card, moment in [
+        (ama, k4, at(1, 2)),
+        (val, k4, at(1, 5)),
+        (ama, k5, at(1, 2)),
+        (ama, k6, at(1, 2)),
+        (ama, k7, at(1, 2)),
+        (val, k8, at(1, 6)),
+        (ama, k1, at(3, 1)),
+        (bis, k2, at(3, 1)),
+        (bis, k3, at(3, 5)),
+        (ama, k3, at(3, 6)),
+        (ama, k5, at(3, 2)),
+        (val, k5, at(3, 3)),
+        (ama, k6, at(3, 1)),
+        (bis, k6, at(3, 2)),
+        # outside the period
+        (bis, k7, datetime(2023, 12, 31, 10, tzinfo=UTC)),
+        (val, k7, datetime(2024, 4, 1, 10, tzinfo=UTC)),
+    ]:
+        create_visit(centre, card, moment)
+    create_visit(val, None, at(1, 6), home_district_id=d2.id)
+    return {"ama": ama, "bis": bis, "val": val}
+
+
+def download(client, report: str, table: str, extra: str = "") -> list[list[str]]:
+    url = f"/reports/download?report={report}&format=csv&table={table}&{PERIOD}{extra}"
+    response = client.get(url)
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]
+
+
+def svg(html: str, testid: str) -> str:
+    match = re.search(rf'<svg[^>]*data-testid="{testid}".*?</svg>', html, flags=re.S)
+    assert match, testid
+    return match.group(0)
+
+
+def test_mobility_page_numbers_and_pictures(client, auth, db):
+    mobility_world()
+    auth.login_as("admin")
+    html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
+    months = [
+        ["2024-01", "2024-01-01", "2024-01-31", "8", "4", "0.5"],
+        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", ""],
+        ["2024-03", "2024-03-01", "2024-03-31", "5", "3", "0.6"],
+    ]
+    centres = [
+        ["ama", "7", "6", "0.8571"],
+        ["bis", "4", "4", "1.0"],
+        ["val", "3", "<3", ""],
+    ]
+    matrix = [
+        ["ama", "bis", "4", "6"],
+        ["ama", "val", "<3", "<3"],
+        ["bis", "ama", "3", "4"],
+    ]
+    expected = {
+        "mobility_months": months,
+        "mobility_centres": centres,
+        "mobility_matrix": matrix,
+        "mobility_summary": [["8", "6", "0.75"]],
+    }
+    for name, rows in expected.items():
+        assert table_rows(html, name) == rows, name
+        assert download(client, "mobility", name) == rows, name
+    # Strongest links: the suppressed ama > val is never drawn.
+    links = [["ama", "bis", "6", "4"], ["bis", "ama", "4", "3"]]
+    assert table_rows(html, "mobility_links") == links
+    assert all(link[:2] + link[3:1:-1] in matrix for link in links)
+    diagram = svg(html, "mobility-links")
+    titles = re.findall(r'<path [^>]*class="link"[^>]*><title>(.*?)</title>', diagram)
+    assert titles == [
+        "ama → bis: 6 transitions, 4 cards",
+        "bis → ama: 4 transitions, 3 cards",
+    ]
+    widths = [float(w) for w in re.findall(r'stroke-width="([\d.]+)"', diagram)]
+    assert widths[0] > widths[1]
+    assert diagram.count("<circle") == 3  # ama, bis, val
+    # Heat map: 3 x 3 cells, ama > val suppressed.
+    heat = svg(html, "mobility-heatmap")
+    assert heat.count("<rect") == 9
+    assert heat.count('class="heat-suppressed"') == 1
+    # Index: points for January and March, no line across the empty February.
+    chart = svg(html, "mobility-index-chart")
+    assert re.findall(r'class="point"><title>(.*?)</title>', chart) == [
+        "2024-01: 0.5",
+        "2024-03: 0.6",
+    ]
+    assert "<polyline" not in chart
+    # Shares: two bars and val's suppressed share as a hatched stub.
+    shares = svg(html, "mobility-share-chart")
+    assert re.findall(r'class="(bar[^"]*)"><title>(.*?)</title>', shares) == [
+        ("bar", "ama: 0.8571"),
+        ("bar", "bis: 1.0"),
+        ("bar suppressed", "val: –"),
+    ]
+    assert "style=" not in html
+
+
+def test_flows_matrix_equals_the_flows_download(client, auth, db):
+    mobility_world()
+    auth.login_as("admin")
+    html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
+    flows = [
+        ["1", "1", "5", "14"],
+        ["1", "2", "<3", "<3"],
+        ["2", "1", "<3", "5"],
+        ["2", "2", "0", "<3"],
+        ["3", "2", "<3", "<3"],
+        ["unknown", "1", "<3", "<3"],
+        ["unknown", "2", "<3", "<3"],
+    ]
+    assert download(client, "coverage", "flows") == flows
+    assert table_rows(html, "flows") == flows
+    match = re.search(r'data-testid="flows-matrix">(.*?)</table>', html, flags=re.S)
+    assert match
+    head, body = match.group(1).split("<tbody>")
+    columns = [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<th[^>]*>(.*?)</th>", head)
+    ]
+    assert columns[1:] == ["1", "2"]
+    cells = [
+        [
+            c.strip().replace("&lt;", "<")
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)
+        ]
+        for r in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    ]
+    assert cells == [
+        ["1", "5", "<3"],
+        ["2", "<3", "0"],
+        ["3", "", "<3"],
+        ["unknown", "<3", "<3"],
+    ]
+    # Every cell is the cards of its flows row (blank: no row).
+    from_csv = {(h, c): cards for h, c, cards, _ in flows}
+    for row in cells:
+        for there, shown in zip(columns[1:], row[1:], strict=True):
+            assert shown == from_csv.get((row[0], there), "")
+    assert html.count('class="num heat-suppressed"') == 5
+    assert 'class="num heat-none"' in html and 'class="num heat-5"' in html
+
+
+def test_empty_period_shows_empty_states(client, auth, db):
+    mobility_world()
+    auth.login_as("admin")
+    client.post("/language", data={"lang": "en"})
+    html = client.get("/reports/mobility?start=2025-01-01&end=2025-01-31").get_data(
+        as_text=True
+    )
+    assert html.count("No transitions in this period.") == 2  # heat map, links
+    assert "No mobility index in this period." in html
+    assert "No card visits in this period." in html
+    assert table_rows(html, "mobility_months") == [
+        ["2025-01", "2025-01-01", "2025-01-31", "0", "0", ""]
+    ]
+    html = client.get("/reports/coverage?start=2025-01-01&end=2025-01-31").get_data(
+        as_text=True
+    )
+    assert 'data-testid="flows-matrix"' not in html
+    assert "No visits in this period." in html
+
+
+def test_leader_sees_only_own_centre(client, auth, db):
+    world = mobility_world()
+    auth.login_as("leader", centres=[world["bis"]])
+    html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
+    assert not re.search(r"\b(ama|val)\b", html)
+    # Only bis counted: no transitions, no card seen at another counted centre.
+    months = [
+        ["2024-01", "2024-01-01", "2024-01-31", "3", "0", "0.0"],
+        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", ""],
+        ["2024-03", "2024-03-01", "2024-03-31", "3", "0", "0.0"],
+    ]
+    assert table_rows(html, "mobility_months") == months
+    assert download(client, "mobility", "mobility_months") == months
+    assert table_rows(html, "mobility_centres") == [["bis", "4", "0", "0.0"]]
+    assert len(table_rows(html, "mobility_links")[0]) == 1  # "no data"
+    assert 'data-testid="mobility-links"' not in html
+    assert client.get(f"/reports/mobility?{PERIOD}&centre=ama").status_code == 403
+    html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
+    # Visits at bis: k1 Jan 3, k2 Jan 3 + Mar 1, k6 Mar 2 (home 1: 3 cards, 4
+    # visits); k3 Jan 3 + Mar 5 (home 2: 1 card, 2 visits).
+    assert table_rows(html, "flows") == [["1", "1", "3", "4"], ["2", "1", "<3", "<3"]]
+    assert download(client, "coverage", "flows") == table_rows(html, "flows")
+
+
+def test_staff_and_anonymous_are_refused(client, auth, db):
+    world = mobility_world()
+    assert client.get(f"/reports/mobility?{PERIOD}").status_code in (302, 401)
+    auth.login_as("staff", centres=[world["ama"]])
+    assert client.get(f"/reports/mobility?{PERIOD}").status_code == 403
+    assert client.get(f"/reports/coverage?{PERIOD}").status_code == 403
+    url = f"/reports/download?report=mobility&table=mobility_months&{PERIOD}"
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=2024-03-01&end=2024-01-01",
+        "start=nonsense&end=2024-01-01",
+        "start=2021-01-01&end=2024-12-31",
+        "start=2024-01-01&end=2024-03-31&district=zz",
+        "start=2024-01-01&end=2024-03-31&centre=nope",
+    ],
+)
+def test_bad_input_is_never_a_500(client, auth, db, query):
+    mobility_world()
+    auth.login_as("admin")
+    response = client.get(f"/reports/mobility?{query}")
+    assert response.status_code == 200
+    assert 'data-testid="table-mobility_months"' not in response.get_data(as_text=True)
+
+
+def test_long_period_has_a_row_per_month(client, auth, db):
+    mobility_world()
+    auth.login_as("admin")
+    html = client.get("/reports/mobility?start=2023-12-15&end=2024-04-10").get_data(
+        as_text=True
+    )
+    rows = table_rows(html, "mobility_months")
+    assert [r[:3] for r in rows] == [
+        ["2023-12", "2023-12-15", "2023-12-31"],
+        ["2024-01", "2024-01-01", "2024-01-31"],
+        ["2024-02", "2024-02-01", "2024-02-29"],
+        ["2024-03", "2024-03-01", "2024-03-31"],
+        ["2024-04", "2024-04-01", "2024-04-10"],
+    ]
+    # December: k7 at bis only; April: k7 at val only -> 1 active each, suppressed.
+    assert [r[3:] for r in rows] == [
+        ["<3", "0", ""],
+        ["8", "4", "0.5"],
+        ["0", "0", ""],
+        ["5", "3", "0.6"],
+        ["<3", "0", ""],
+    ]

@@ -1,0 +1,250 @@
+"""The dashboard report: visits against typical daily users, new cards, housing, activities.
+
+Tables (all within the scope: the period, both ends inclusive, and its centres):
+
+- ``dashboard_centres``: per centre listed (active, or with a visit in the
+  period): its district, ``typical_daily_users`` (from the centre's record;
+  empty when not given),
+  ``open_days`` (days in the period with at least one visit there), ``visits``,
+  ``visits_per_open_day`` (1 decimal) and ``visits_vs_typical`` (visits per
+  open day / typical daily users, 2 decimals). A ratio is empty when the visits
+  are suppressed, there are no open days or no typical daily users.
+- ``dashboard_districts``: the same per district of the listed centres;
+  ``centres`` is how many are listed, ``typical_daily_users`` their sum (empty
+  when none has one), ``open_days`` the days with a visit at any of them.
+- ``dashboard_weeks``: visits per ISO week (its Monday; the first and last weeks
+  may be cut by the period) and centre, from the same daily counts as the
+  visits report.
+- ``new_cards``: cards issued per local month by how the holder first came
+  (``first_came``, "unknown" when not given); with centres in scope, the cards
+  issued at them.
+- ``housing``: per housing situation ("unknown" last): distinct ``cards`` with
+  a visit in scope by the card's housing, and ``tally_visits``, the card-less
+  visits by the housing given with them.
+- ``activity_categories``: per category of offer (1, 2, 3): ``sessions_held``,
+  sessions whose local start day is in the period, not cancelled, that have
+  started (by the time of the report) or have attendance recorded;
+  ``attendance``, their headcounts plus card scans (volunteers not counted);
+  ``activities`` with at least one held session.
+
+Counts of visits, cards and attendance are suppressed (:data:`COUNT_COLUMNS`);
+the ratios are recomputed from the raw counts by :data:`RATIO_ROWS`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, request
+from flask_babel import gettext as _
+
+from vaerested.models import FirstCame, Housing
+from vaerested.services.coverage import natural_key
+from vaerested.services.suppression import is_suppressed, suppress
+
+CENTRE_COLUMNS = [
+    "centre",
+    "district",
+    "typical_daily_users",
+    "open_days",
+    "visits",
+    "visits_per_open_day",
+    "visits_vs_typical",
+]
+DISTRICT_COLUMNS = [
+    "district",
+    "centres",
+    "typical_daily_users",
+    "open_days",
+    "visits",
+    "visits_per_open_day",
+    "visits_vs_typical",
+]
+#: Table name -> its columns, in the order of the report's files.
+COLUMNS: dict[str, list[str]] = {
+    "dashboard_centres": CENTRE_COLUMNS,
+    "dashboard_districts": DISTRICT_COLUMNS,
+    "dashboard_weeks": ["week", "centre", "district", "visits"],
+    "new_cards": ["month", "first_came", "cards"],
+    "housing": ["housing", "cards", "tally_visits"],
+    "activity_categories": ["category", "sessions_held", "attendance", "activities"],
+}
+#: Table name -> its counts of visits, cards or persons (suppressed).
+COUNT_COLUMNS: dict[str, list[str]] = {
+    "dashboard_centres": ["visits"],
+    "dashboard_districts": ["visits"],
+    "dashboard_weeks": ["visits"],
+    "new_cards": ["cards"],
+    "housing": ["cards", "tally_visits"],
+    "activity_categories": ["attendance"],
+}
+TABLES = list(COLUMNS)
+UNKNOWN = "unknown"
+CATEGORIES = (1, 2, 3)
+VIEWS = ("week", "day")
+
+
+def with_ratios(row: dict, min_cell: int) -> dict:
+    """Return ``row`` (raw counts) with its two ratios computed at ``min_cell``."""
+    visits, days, typical = row["visits"], row["open_days"], row["typical_daily_users"]
+    hidden = is_suppressed(suppress(visits, min_cell))
+    per_day = "" if hidden or not days else round(visits / days, 1)
+    versus = "" if per_day == "" or not typical else round(visits / days / typical, 2)
+    return {**row, "visits_per_open_day": per_day, "visits_vs_typical": versus}
+
+
+#: Table name -> function recomputing a raw row's ratios at a min-cell.
+RATIO_ROWS = {"dashboard_centres": with_ratios, "dashboard_districts": with_ratios}
+
+
+def build_dashboard(session, scope, district_code) -> list:
+    """Return the dashboard's raw tables (counts unsuppressed, ratios at min-cell 1)."""
+    from vaerested.checkin.operations import local_tz
+    from vaerested.models.base import utcnow
+    from vaerested.reports import dashboard_queries as dq
+    from vaerested.reports import queries
+    from vaerested.reports.build import Table
+
+    tz = local_tz()
+    daily = queries.daily_visits(session, scope)
+    in_scope = None if scope.centre_ids is None else set(scope.centre_ids)
+    visited = {centre_id for _, centre_id, _, _ in daily}
+    listed = {
+        c.id: c
+        for c in dq.centre_rows(session)
+        if (in_scope is None or c.id in in_scope) and (c.is_active or c.id in visited)
+    }
+    tables = {
+        "dashboard_centres": _centre_rows(listed, daily),
+        "dashboard_districts": _district_rows(listed, daily),
+        "dashboard_weeks": _week_rows(listed, daily),
+        "new_cards": [
+            {"month": m, "first_came": f or UNKNOWN, "cards": n}
+            for m, f, n in sorted(
+                dq.new_cards(session, scope, tz), key=lambda r: (r[0], _rank(r[1]))
+            )
+        ],
+        "housing": _housing_rows(dq.housing_counts(session, scope)),
+        "activity_categories": _activity_rows(
+            dq.activity_categories(session, scope, tz, utcnow())
+        ),
+    }
+    return [Table(name, list(COLUMNS[name]), rows) for name, rows in tables.items()]
+
+
+def _or_empty(value):
+    """Return ``value``, or "" for None (written as an empty cell, JSON null)."""
+    return "" if value is None else value
+
+
+def _rank(first_came: str | None) -> int:
+    values = [m.value for m in FirstCame]
+    return values.index(first_came) if first_came in values else len(values)
+
+
+def _centre_rows(listed: dict, daily: list) -> list[dict]:
+    days: dict[int, set] = {}
+    counts: dict[int, int] = {}
+    for day, centre_id, n, _cards in daily:
+        days.setdefault(centre_id, set()).add(day)
+        counts[centre_id] = counts.get(centre_id, 0) + n
+    rows = []
+    for centre_id, c in sorted(listed.items(), key=lambda item: item[1].slug):
+        row = {
+            "centre": c.slug,
+            "district": c.district_code,
+            "typical_daily_users": _or_empty(c.typical_daily_users),
+            "open_days": len(days.get(centre_id, ())),
+            "visits": counts.get(centre_id, 0),
+        }
+        rows.append(with_ratios(row, 1))
+    return rows
+
+
+def _district_rows(listed: dict, daily: list) -> list[dict]:
+    members: dict[str, list] = {}
+    for c in listed.values():
+        members.setdefault(c.district_code, []).append(c)
+    district_of = {centre_id: c.district_code for centre_id, c in listed.items()}
+    days: dict[str, set] = {}
+    counts: dict[str, int] = {}
+    for day, centre_id, n, _cards in daily:
+        code = district_of[centre_id]
+        days.setdefault(code, set()).add(day)
+        counts[code] = counts.get(code, 0) + n
+    rows = []
+    for code in sorted(members, key=natural_key):
+        typical = [c.typical_daily_users for c in members[code]]
+        known = [t for t in typical if t is not None]
+        row = {
+            "district": code,
+            "centres": len(members[code]),
+            "typical_daily_users": sum(known) if known else "",
+            "open_days": len(days.get(code, ())),
+            "visits": counts.get(code, 0),
+        }
+        rows.append(with_ratios(row, 1))
+    return rows
+
+
+def week_of(day: date) -> date:
+    """Return the Monday of ``day``'s ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _week_rows(listed: dict, daily: list) -> list[dict]:
+    counts: dict[tuple[date, int], int] = {}
+    for day, centre_id, n, _cards in daily:
+        key = (week_of(day), centre_id)
+        counts[key] = counts.get(key, 0) + n
+    rows = [
+        {
+            "week": week.isoformat(),
+            "centre": listed[centre_id].slug,
+            "district": listed[centre_id].district_code,
+            "visits": n,
+        }
+        for (week, centre_id), n in counts.items()
+    ]
+    return sorted(rows, key=lambda r: (r["week"], r["centre"]))
+
+
+def _housing_rows(counts: list[tuple]) -> list[dict]:
+    rows = {
+        value: {"housing": value, "cards": 0, "tally_visits": 0}
+        for value in [*(m.value for m in Housing), UNKNOWN]
+    }
+    for kind, housing, n in counts:
+        column = "cards" if kind == "cards" else "tally_visits"
+        rows[housing or UNKNOWN][column] += n
+    return list(rows.values())
+
+
+def _activity_rows(counts: list[tuple]) -> list[dict]:
+    found = {c: (held, attended, n) for c, held, attended, n in counts}
+    return [
+        dict(
+            zip(
+                COLUMNS["activity_categories"],
+                (c, *found.get(c, (0, 0, 0))),
+                strict=True,
+            )
+        )
+        for c in CATEGORIES
+    ]
+
+
+def dashboard_context(raw, shown, page) -> dict:
+    """Return the dashboard's summary figures and charts (``?by=week|day``).
+
+    Charts draw the suppressed values the tables show; the visits-over-time
+    chart sums the raw counts per week or day and suppresses the totals.
+
+    :raises HTTPException: 400 for an unknown ``by``.
+    """
+    from vaerested.reports.dashboard_charts import charts_context
+
+    by = request.args.get("by") or "week"
+    if by not in VIEWS:
+        abort(400, _("Choose to show visits by week or by day."))
+    return charts_context(raw, shown, page, by)

@@ -1,0 +1,138 @@
+"""The mobility page's pictures, and the coverage page's flows matrix.
+
+Everything here is drawn from the suppressed tables the page shows (and the
+files contain), so a picture never shows a number its table does not:
+
+- the centre-to-centre heat map of ``mobility_matrix``;
+- the strongest links: the :data:`TOP_LINKS` matrix cells with the most
+  transitions, each a directed curve A → B (A → B and B → A are separate
+  links); suppressed cells are never drawn;
+- the mobility index month by month (``mobility_months``);
+- per centre the share of its cards also seen elsewhere (``mobility_centres``);
+- the home district × centre district matrix of the coverage report's
+  ``flows`` (:func:`flows_matrix`, a template global used by
+  ``reports/_flows.html``).
+"""
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from vaerested.reports.build import Table
+from vaerested.reports.charts import heatmap, line_chart, link_diagram, share_chart
+from vaerested.services.coverage import natural_key
+from vaerested.services.suppression import is_suppressed
+
+#: How many centre pairs the diagram of the strongest links draws.
+TOP_LINKS = 12
+LINK_COLUMNS = ["from_centre", "to_centre", "transitions", "cards"]
+
+
+def strongest_links(matrix: list[dict], limit: int = TOP_LINKS) -> list[dict]:
+    """Return the ``limit`` matrix rows with the most (shown) transitions.
+
+    Suppressed and zero cells are left out; ties go by from and to centre.
+    """
+    shown = [
+        r
+        for r in matrix
+        if not is_suppressed(r["transitions"]) and r["transitions"] > 0
+    ]
+    shown.sort(key=lambda r: (-r["transitions"], r["from_centre"], r["to_centre"]))
+    return [{c: r[c] for c in LINK_COLUMNS} for r in shown[:limit]]
+
+
+def mobility_context(raw, shown, page) -> dict:
+    """Return the mobility page's charts, drawn from the suppressed tables."""
+    tables = {t.name: t for t in shown}
+    matrix = tables["mobility_matrix"].rows
+    labels = sorted(
+        {r["from_centre"] for r in matrix} | {r["to_centre"] for r in matrix}
+    )
+    values = {(r["from_centre"], r["to_centre"]): r["transitions"] for r in matrix}
+    links = strongest_links(matrix)
+    months = [(r["month"], r["mobility_index"]) for r in tables["mobility_months"].rows]
+    shares = [
+        (r["centre"], r["share_multi_centre"]) for r in tables["mobility_centres"].rows
+    ]
+    return {
+        "heat": heatmap(labels, values) if labels else None,
+        "links": (
+            link_diagram(
+                labels,
+                [
+                    (r["from_centre"], r["to_centre"], r["transitions"], r["cards"])
+                    for r in links
+                ],
+            )
+            if links
+            else None
+        ),
+        "links_table": Table("mobility_links", list(LINK_COLUMNS), links),
+        "top_links": TOP_LINKS,
+        "index_chart": (
+            line_chart(months) if any(v != "" for _, v in months) else None
+        ),
+        "share_chart": share_chart(shares) if shares else None,
+    }
+
+
+@dataclass
+class FlowCell:
+    #: The shown card count ("" when no visit went from that home to there).
+    shown: int | str
+    css: str
+    title: str
+
+
+@dataclass
+class FlowsMatrix:
+    #: Home districts (rows), "unknown" last, and centre districts (columns).
+    homes: list[str] = field(default_factory=list)
+    centres: list[str] = field(default_factory=list)
+    #: One list of cells per home district, in column order.
+    cells: list[list[FlowCell]] = field(default_factory=list)
+
+
+def flows_matrix(flows_table: Table | None) -> FlowsMatrix:
+    """Return the flows rows as a home district × centre district matrix of cards.
+
+    Cells hold the suppressed ``cards`` of the row (``<5`` stays ``<5``) and
+    are shaded ``heat-1`` … ``heat-5`` relative to the largest shown count;
+    a pair without any row is blank (``heat-none``).
+    """
+    matrix = FlowsMatrix()
+    if flows_table is None or not flows_table.rows:
+        return matrix
+    rows = flows_table.rows
+    for r in rows:  # the table is ordered by home district, "unknown" last
+        if r["home_district"] not in matrix.homes:
+            matrix.homes.append(r["home_district"])
+    matrix.centres = sorted({r["centre_district"] for r in rows}, key=natural_key)
+    found = {(r["home_district"], r["centre_district"]): r for r in rows}
+    numbers = [r["cards"] for r in rows if not is_suppressed(r["cards"])]
+    top = max(numbers, default=0)
+    for home in matrix.homes:
+        line = []
+        for there in matrix.centres:
+            row = found.get((home, there))
+            if row is None:
+                line.append(FlowCell("", "heat-none", f"{home} → {there}: 0"))
+                continue
+            cards = row["cards"]
+            if is_suppressed(cards):
+                css = "heat-suppressed"
+            elif cards == 0 or top == 0:
+                css = "heat-0"
+            else:
+                css = f"heat-{min(5, 1 + int(4 * cards / top))}"
+            title = _(
+                "%(home)s → %(there)s: %(cards)s cards, %(visits)s visits",
+                home=home,
+                there=there,
+                cards=cards,
+                visits=row["visits"],
+            )
+            line.append(FlowCell(cards, css, title))
+        matrix.cells.append(line)
+    return matrix
