@@ -2,15 +2,36 @@
 
 import math
 from collections import Counter
-from datetime import time
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tests.factories import create_centre
 from vaerested.auth.passwords import verify_password
+from vaerested.commands import demo as demo_cli
 from vaerested.demo import DEMO_PASSWORD, LOGINS
-from vaerested.models import Centre, District, OperatorType, StaffUser, TargetGroup
+from vaerested.models import (
+    Activity,
+    ActivityRule,
+    ActivitySession,
+    Card,
+    Centre,
+    District,
+    LedBy,
+    OperatorType,
+    RuleKind,
+    SessionAttendance,
+    StaffUser,
+    TargetGroup,
+    Visit,
+    VisitSource,
+)
+from vaerested.models.base import utcnow
+from vaerested.models.cards import FirstCame, Housing
+from vaerested.reports import dashboard_queries as dq
+from vaerested.reports.queries import Scope
 
 REAL_NAMES = ("nabo", "offside", "kontakten", "muhabet")
 
@@ -184,14 +205,183 @@ def test_if_empty_loads_into_an_empty_database(runner, db):
     assert len(centres(db)) == 19
 
 
+def _counts(db) -> dict:
+    tables = (Centre, Card, Visit, Activity, ActivityRule, ActivitySession)
+    counts = {
+        t.__name__: db.session.scalar(select(func.count()).select_from(t))
+        for t in (*tables, SessionAttendance, StaffUser)
+    }
+    counts["headcount"] = db.session.scalar(
+        select(func.sum(SessionAttendance.headcount))
+    )
+    return counts
+
+
 def test_seed_demo_with_visits_generates_them_once(runner, db):
-    from sqlalchemy import func, select
-
-    from vaerested.models import Visit
-
     result = runner.invoke(args=["seed", "demo", "--if-empty", "--visits", "500"])
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(select(func.count()).select_from(Visit)) == 500
+    db.session.rollback()
+    before = _counts(db)
+    assert before["Visit"] == 500
+    assert before["Activity"] > 0 and before["SessionAttendance"] > 0
     again = runner.invoke(args=["seed", "demo", "--if-empty", "--visits", "500"])
     assert again.exit_code == 0
-    assert db.session.scalar(select(func.count()).select_from(Visit)) == 500
+    assert again.stdout == "19 centre(s) exist already: demo data not loaded.\n"
+    db.session.rollback()
+    assert _counts(db) == before
+
+
+# --- Generated visits: cards issued on their first visit, with attributes. ---
+
+
+@pytest.fixture
+def generated(seeded, runner, db):
+    result = runner.invoke(
+        args=["demo", "generate", "--visits", "6000", "--days", "200", "--seed", "7"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    return result
+
+
+def test_cards_are_issued_on_their_first_visit_day(generated, db, app):
+    tz = ZoneInfo(app.config["TIMEZONE"])
+    first = {}
+    for card_id, day, moment, centre_id in db.session.execute(
+        select(Visit.card_id, Visit.visit_date, Visit.visited_dt, Visit.centre_id)
+        .where(Visit.card_id.is_not(None))
+        .order_by(Visit.visited_dt)
+    ):
+        first.setdefault(card_id, (day, moment, centre_id))
+    cards = db.session.scalars(select(Card)).all()
+    assert len(cards) == len(first) > 100
+    for card in cards:
+        day, moment, centre_id = first[card.id]
+        assert card.issued_dt.astimezone(tz).date() == day, card.id
+        assert moment - timedelta(minutes=15) <= card.issued_dt < moment
+        assert card.issued_centre_id == centre_id
+    # New cards keep arriving: every month of the span has some.
+    months = Counter(c.issued_dt.astimezone(tz).strftime("%Y-%m") for c in cards)
+    today = datetime.now(tz).date()
+    for back in (10, 40, 70, 100, 130, 160, 190):
+        assert months[(today - timedelta(days=back)).strftime("%Y-%m")] > 0
+
+
+def share(values, value) -> float:
+    return sum(v == value for v in values) / len(values)
+
+
+def test_card_attributes_have_plausible_shares(generated, db):
+    cards = db.session.scalars(select(Card)).all()
+    for name in ("age_band", "gender", "housing", "first_came"):
+        values = [getattr(c, name) for c in cards]
+        assert 0.2 <= share(values, None) <= 0.5, name
+        assert len(set(values)) == len(demo_cli.ATTRIBUTES[name][1]) + 1
+    housing = [c.housing for c in cards]
+    assert max(Housing, key=lambda h: share(housing, h)) == Housing.OWN_HOME
+    assert 0.05 <= share(housing, Housing.RESIDENTIAL_CENTRE) <= 0.16
+    assert 0.02 <= share(housing, Housing.HOMELESS) <= 0.09
+    first_came = [c.first_came for c in cards]
+    assert max(FirstCame, key=lambda f: share(first_came, f)) == (
+        FirstCame.OWN_INITIATIVE
+    )
+    assert share(first_came, FirstCame.OUTREACH_WORKER) > 0.04
+    # Tallies: most without attributes, some with.
+    tallies = db.session.scalars(select(Visit).where(Visit.card_id.is_(None))).all()
+    assert len(tallies) == 900
+    assert 0.45 <= share([t.housing for t in tallies], None) <= 0.85
+    assert {t.source for t in tallies} == {VisitSource.TALLY}
+
+
+def _snapshot(db) -> tuple[list, list]:
+    cards = db.session.execute(
+        select(
+            Card.id,
+            Card.issued_centre_id,
+            Card.issued_dt,
+            Card.home_district_id,
+            Card.age_band,
+            Card.gender,
+            Card.housing,
+            Card.first_came,
+        ).order_by(Card.id)
+    ).all()
+    visits = db.session.execute(
+        select(
+            Visit.card_id,
+            Visit.centre_id,
+            Visit.visit_date,
+            Visit.visited_dt,
+            Visit.source,
+            Visit.idempotency_key,
+            Visit.home_district_id,
+            Visit.age_band,
+            Visit.gender,
+            Visit.housing,
+        ).order_by(Visit.id)
+    ).all()
+    return cards, visits
+
+
+def test_generate_is_repeatable_with_a_seed(generated, runner, db):
+    first = _snapshot(db)
+    db.session.execute(delete(Visit))
+    db.session.execute(delete(Card))
+    db.session.commit()
+    result = runner.invoke(
+        args=["demo", "generate", "--visits", "6000", "--days", "200", "--seed", "7"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    assert _snapshot(db) == first
+
+
+# --- Demo activities. ---
+
+
+def test_every_centre_has_activities_of_its_categories(seeded, db, app):
+    today = datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    for centre in centres(db):
+        activities = db.session.scalars(
+            select(Activity).where(Activity.centre_id == centre.id)
+        ).all()
+        assert 2 <= len(activities) <= 3, centre.slug
+        assert {a.category for a in activities} == set(centre.categories)
+        for activity in activities:
+            assert centre.life_phase_min <= activity.life_phase_min
+            assert activity.life_phase_max <= centre.life_phase_max
+            assert activity.title and activity.led_by
+            assert [r.kind for r in activity.rules] == [RuleKind.WEEKLY]
+            assert activity.rules[0].start_date <= today - timedelta(days=83)
+    titles = {a.title for a in db.session.scalars(select(Activity))}
+    assert {"Fællesspisning", "Gåtur", "Jobcafé"} <= titles
+
+
+def test_past_sessions_have_attendance(seeded, db, app):
+    now = utcnow()
+    sessions = db.session.scalars(select(ActivitySession)).all()
+    past = [s for s in sessions if s.end_dt <= now]
+    future = [s for s in sessions if s.start_dt > now]
+    assert len(past) > 19 * 2 * 11 and future
+    held = [s for s in past if not s.is_cancelled]
+    assert all(s.attendance is not None for s in held)
+    cancelled = [s for s in past if s.is_cancelled]
+    assert 0 < len(cancelled) < len(past) * 0.15
+    assert all(s.attendance is None and s.change_reason for s in cancelled)
+    assert all(s.attendance is None for s in sessions if s.end_dt > now)
+    headcounts = [s.attendance.headcount for s in held]
+    assert 4 < sum(headcounts) / len(headcounts) < 20
+    for session in held:
+        if session.activity.capacity:
+            assert session.attendance.headcount <= session.activity.capacity
+        if session.activity.led_by == LedBy.VOLUNTEER:
+            assert session.attendance.volunteers >= 1
+    # The dashboard's activities table is filled for the last 30 days.
+    tz = ZoneInfo(app.config["TIMEZONE"])
+    today = datetime.now(tz).date()
+    rows = dq.activity_categories(
+        db.session, Scope(today - timedelta(days=30), today), tz, now
+    )
+    by_category = {row[0]: row for row in rows}
+    assert set(by_category) == {1, 2, 3}
+    assert all(row[1] > 0 and row[2] > 0 and row[3] > 0 for row in rows)

@@ -108,6 +108,13 @@
         return districtPopup(feature.properties);
       });
       layer.mapLabel = feature.properties.name;
+      // The district's name on the map itself, so it reads at a glance.
+      layer.bindTooltip(feature.properties.name, {
+        permanent: true,
+        direction: "center",
+        className: "district-label",
+        interactive: false,
+      });
     },
   });
 

@@ -126,8 +126,8 @@ def test_mobility_page_numbers_and_pictures(client, auth, db):
     diagram = svg(html, "mobility-links")
     titles = re.findall(r'<path [^>]*class="link"[^>]*><title>(.*?)</title>', diagram)
     assert titles == [
-        "ama → bis: 6 transitions, 4 cards",
-        "bis → ama: 4 transitions, 3 cards",
+        "ama → bis: 6 skift, 4 kort",
+        "bis → ama: 4 skift, 3 kort",
     ]
     widths = [float(w) for w in re.findall(r'stroke-width="([\d.]+)"', diagram)]
     assert widths[0] > widths[1]

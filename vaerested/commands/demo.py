@@ -3,14 +3,18 @@
 Uses the existing centres and districts (e.g. after ``flask seed demo``). Cards
 get skewed visit frequencies (most come a few times, some nearly every day),
 about a third of them also use one to three other centres, and a share of the
-visits are anonymous tallies. Rows are inserted with Core ``executemany`` in
-batches, never as ORM objects: a million visits take well under a minute.
+visits are anonymous tallies. A card is issued a few minutes before its first
+visit, at that visit's centre, and carries the coarse attributes its holder
+chose to tell (each unknown for about a third of the cards). Rows are inserted
+with Core ``executemany`` in batches, never as ORM objects: a million visits
+take well under a minute.
 """
 
 import random
 import secrets
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 import click
@@ -20,6 +24,7 @@ from sqlalchemy import func, insert, select, text
 
 from vaerested.extensions import db
 from vaerested.models import Card, Centre, District, Visit, VisitSource
+from vaerested.models.cards import AgeBand, FirstCame, Gender, Housing
 from vaerested.reports import cache as report_cache
 
 cli = AppGroup("demo", help="Generate synthetic demo data.")
@@ -31,6 +36,62 @@ TALLY_SHARE = 0.15
 MOBILE_SHARE = 0.35
 #: Share of cards whose holder told their home district.
 KNOWN_HOME_SHARE = 0.7
+#: Share of tallies given with coarse attributes (age band, gender, housing).
+TALLY_KNOWN_SHARE = 0.4
+
+#: Card attribute -> (share of holders who leave it unknown, value weights).
+#: Plausible for Copenhagen's centres, not measured.
+ATTRIBUTES: dict[str, tuple[float, dict]] = {
+    "age_band": (
+        0.30,
+        {
+            AgeBand.UNDER_25: 10,
+            AgeBand.FROM_25_TO_39: 27,
+            AgeBand.FROM_40_TO_59: 42,
+            AgeBand.FROM_60: 21,
+        },
+    ),
+    "gender": (0.30, {Gender.MAN: 60, Gender.WOMAN: 37, Gender.OTHER: 3}),
+    "housing": (
+        0.35,
+        {
+            Housing.OWN_HOME: 67,
+            Housing.RESIDENTIAL_CENTRE: 15,
+            Housing.HOMELESS: 8,
+            Housing.OTHER: 10,
+        },
+    ),
+    "first_came": (
+        0.40,
+        {
+            FirstCame.OWN_INITIATIVE: 45,
+            FirstCame.OUTREACH_WORKER: 15,
+            FirstCame.HOME_GUIDE_OR_SKP: 14,
+            FirstCame.PSYCHIATRY: 12,
+            FirstCame.RESIDENTIAL_CENTRE: 9,
+            FirstCame.OTHER: 5,
+        },
+    ),
+}
+_DRAWS = {
+    name: (unknown, list(weights), list(accumulate(weights.values())))
+    for name, (unknown, weights) in ATTRIBUTES.items()
+}
+#: The attributes a tally may carry.
+TALLY_ATTRIBUTES = ("age_band", "gender", "housing")
+
+
+def _attributes(rng: random.Random, names) -> dict:
+    """Return ``{name: value or None}``: each unknown with its own share."""
+    out = {}
+    for name in names:
+        unknown, values, cumulative = _DRAWS[name]
+        out[name] = (
+            None
+            if rng.random() < unknown
+            else rng.choices(values, cum_weights=cumulative)[0]
+        )
+    return out
 
 
 def _day_starts(first: date, days: int, tz: ZoneInfo) -> list[datetime]:
@@ -46,6 +107,11 @@ def _day_starts(first: date, days: int, tz: ZoneInfo) -> list[datetime]:
 def _visit_count(rng: random.Random) -> int:
     """Return a skewed number of visits: most cards a few, some very many."""
     return 1 + int((rng.paretovariate(1.2) - 1) * 4)
+
+
+def _use_days(rng: random.Random, days: int) -> int:
+    """Return how many days a card stays in use: a month to over a year."""
+    return max(1, min(days, int(rng.uniform(30, 450))))
 
 
 class _Writer:
@@ -107,38 +173,60 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
     next_card = (db.session.scalar(select(func.max(Card.id))) or 0) + 1
     left = n_card_visits
     while left > 0:
-        card_id = next_card
-        next_card += 1
         home = rng.choices(centre_ids, weights)[0]
         others = []
         if len(centres) > 1 and rng.random() < MOBILE_SHARE:
             pool = [c for c in centre_ids if c != home]
             others = rng.sample(pool, min(len(pool), rng.randint(1, 3)))
         card_centres = [home, *others]
-        k = min(_visit_count(rng), left, days * len(card_centres))
+        # The card is in use for a while (heavy users longer), from a start that
+        # may lie before the span: new cards arrive at a steady rate.
+        wanted = _visit_count(rng)
+        span = min(days, max(-(-wanted // len(card_centres)), _use_days(rng, days)))
+        begin = rng.randrange(1 - span, days)
+        lo, width = max(begin, 0), min(begin + span, days) - max(begin, 0)
+        # Only the visits that fall within the span (rounded at random).
+        k = min(
+            int(wanted * width / span + rng.random()), left, width * len(card_centres)
+        )
+        if not k:
+            continue
         left -= k
+        card_id = next_card
+        next_card += 1
         home_district = None
         if district_ids and rng.random() < KNOWN_HOME_SHARE:
             home_district = (
                 district_of[home] if rng.random() < 0.6 else rng.choice(district_ids)
             )
+        slots: set[tuple[int, int]] = set()
+        while len(slots) < k:
+            day = lo + rng.randrange(width)
+            centre = home if not others or rng.random() < 0.7 else rng.choice(others)
+            slots.add((day, centre))
+        visits = [
+            (
+                starts[day] + timedelta(seconds=rng.randrange(open_from, open_to)),
+                day,
+                centre,
+            )
+            for day, centre in sorted(slots)
+        ]
+        first_moment, _, first_centre = min(visits)
+        # Handed out at the first visit, a few minutes before it (same local day:
+        # visits start at 9:00 at the earliest).
         out.card(
             {
                 "id": card_id,
                 "code_hash": secrets.token_hex(32),
-                "issued_centre_id": home,
-                "issued_dt": starts[0],
+                "issued_centre_id": first_centre,
+                "issued_dt": first_moment - timedelta(seconds=rng.randrange(60, 900)),
                 "is_revoked": False,
                 "home_district_id": home_district,
+                **_attributes(rng, ATTRIBUTES),
             }
         )
-        slots: set[tuple[int, int]] = set()
-        while len(slots) < k:
-            day = rng.randrange(days)
-            centre = home if not others or rng.random() < 0.7 else rng.choice(others)
-            slots.add((day, centre))
-        for day, centre in slots:
-            moment = starts[day] + timedelta(seconds=rng.randrange(open_from, open_to))
+        for moment, day, centre in visits:
             out.visit(
                 {
                     "centre_id": centre,
@@ -148,12 +236,21 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
                     "source": VisitSource.SCAN,
                     "idempotency_key": None,
                     "home_district_id": None,
+                    "age_band": None,
+                    "gender": None,
+                    "housing": None,
                     "created_dt": moment,
                 }
             )
+    no_attributes = dict.fromkeys(TALLY_ATTRIBUTES)
     for _ in range(n_tallies):
         day = rng.randrange(days)
         moment = starts[day] + timedelta(seconds=rng.randrange(open_from, open_to))
+        attributes = (
+            _attributes(rng, TALLY_ATTRIBUTES)
+            if rng.random() < TALLY_KNOWN_SHARE
+            else no_attributes
+        )
         out.visit(
             {
                 "centre_id": rng.choices(centre_ids, weights)[0],
@@ -167,6 +264,7 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
                     if district_ids and rng.random() < 0.5
                     else None
                 ),
+                **attributes,
                 "created_dt": moment,
             }
         )

@@ -1,12 +1,17 @@
 """``flask seed …``: load demo data for local use."""
 
+from zoneinfo import ZoneInfo
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from vaerested.demo import DEMO_PASSWORD, DemoDataError, load_demo
+from vaerested.demo_activities import load_demo_activities
 from vaerested.extensions import db
 from vaerested.models import Centre
+from vaerested.models.base import utcnow
 
 cli = AppGroup("seed", help="Load demo data.")
 
@@ -24,7 +29,7 @@ cli = AppGroup("seed", help="Load demo data.")
 )
 @click.pass_context
 def seed_demo(ctx: click.Context, if_empty: bool, n_visits: int) -> None:
-    """Load demo districts, fictional centres and demo logins (local use only)."""
+    """Load demo districts, fictional centres, activities and logins (local only)."""
     centres = db.session.scalar(select(func.count(Centre.id)))
     if centres and if_empty:
         click.echo(f"{centres} centre(s) exist already: demo data not loaded.")
@@ -35,6 +40,10 @@ def seed_demo(ctx: click.Context, if_empty: bool, n_visits: int) -> None:
         db.session.rollback()
         click.echo(f"Error: {exc}.", err=True)
         raise click.exceptions.Exit(2) from None
+    config = current_app.config
+    load_demo_activities(
+        utcnow(), ZoneInfo(config["TIMEZONE"]), config["SESSION_HORIZON_DAYS"]
+    )
     db.session.commit()
     if n_visits:
         from vaerested.commands.demo import generate

@@ -36,7 +36,7 @@ class BarChart:
     bottom: int = 0
 
 
-def _nice_max(value: int) -> int:
+def nice_max(value: int) -> int:
     """Return a round axis maximum at or above ``value``."""
     if value <= 5:
         return 5
@@ -54,7 +54,7 @@ def bar_chart(points: list[tuple[str, int | str]], width: int = 720) -> BarChart
     if not points:
         return chart
     numbers = [v for _, v in points if not is_suppressed(v)]
-    top_value = _nice_max(max(numbers, default=0))
+    top_value = nice_max(max(numbers, default=0))
     plot_h = height - top - bottom
     slot = (width - left - 10) / len(points)
     gap = min(2.0, slot * 0.2)
@@ -294,138 +294,4 @@ def share_chart(points: list[tuple[str, float | str]], width: int = 620) -> Shar
         else:
             w, css = max(full * float(share), 1.0), "bar"
         chart.bars.append(Bar(left, y + 3, round(w, 1), row - 6, label, share, css))
-    return chart
-
-
-@dataclass
-class HBar:
-    y: float
-    width: float
-    label: str
-    shown: int | float | str
-    css: str
-    #: x of the reference marker (e.g. typical daily users), or None.
-    marker_x: float | None = None
-    marker: int | None = None
-
-
-@dataclass
-class HBarChart:
-    width: int
-    height: int
-    left: int
-    bar_height: int
-    bars: list[HBar] = field(default_factory=list)
-    #: ``(x, label)`` of vertical grid lines.
-    ticks: list[tuple[float, int]] = field(default_factory=list)
-
-
-def hbar_chart(
-    points: list[tuple[str, int | float | str | None, int | None]], width: int = 720
-) -> HBarChart:
-    """Lay out horizontal bars of ``(label, shown value, marker)`` rows, in order.
-
-    A value of ``""`` or None (an empty ratio, e.g. of a suppressed count) is a
-    short hatched stub; ``marker`` (None: none) is drawn as a vertical line
-    across the bar, on the same scale.
-    """
-    left, right, top, bar_h, gap = 150, 20, 20, 18, 6
-    chart = HBarChart(
-        width=width,
-        height=top + len(points) * (bar_h + gap) + 10,
-        left=left,
-        bar_height=bar_h,
-    )
-    if not points:
-        return chart
-    numbers = [v for _, v, _ in points if isinstance(v, int | float)]
-    numbers += [m for _, _, m in points if m]
-    top_value = _nice_max(int(-(-max(numbers, default=0) // 1)))
-    plot_w = width - left - right
-    for i in range(5):
-        value = top_value * i // 4
-        chart.ticks.append((round(left + plot_w * value / top_value, 1), value))
-    for i, (label, shown, marker) in enumerate(points):
-        if isinstance(shown, int | float):
-            w, css = plot_w * shown / top_value, "bar"
-        else:
-            w, css = 4.0, "bar suppressed"
-        bar = HBar(round(top + i * (bar_h + gap), 1), round(w, 1), label, shown, css)
-        if marker:
-            bar.marker, bar.marker_x = (
-                marker,
-                round(left + plot_w * marker / top_value, 1),
-            )
-        chart.bars.append(bar)
-    return chart
-
-
-@dataclass
-class GroupedBarChart:
-    width: int
-    height: int
-    left: int
-    bottom: int
-    #: ``(series key, legend label, css class)`` in drawing order.
-    series: list[tuple[str, str, str]]
-    bars: list[Bar] = field(default_factory=list)
-    ticks: list[tuple[float, int]] = field(default_factory=list)
-    x_labels: list[tuple[float, str]] = field(default_factory=list)
-
-
-def grouped_bar_chart(
-    groups: list[tuple[str, str]],
-    series: list[tuple[str, str]],
-    values: dict[tuple[str, str], int | str],
-    width: int = 720,
-) -> GroupedBarChart:
-    """Lay out bars grouped by ``groups`` (``(key, label)``), one bar per series.
-
-    ``values`` maps ``(group key, series key)`` to the shown count (missing: 0);
-    series get the classes ``series-1`` … ``series-8`` (cycled), suppressed
-    counts a short stub with ``suppressed``.
-    """
-    height, left, top, bottom = 240, 40, 10, 40
-    chart = GroupedBarChart(
-        width=width,
-        height=height,
-        left=left,
-        bottom=height - bottom,
-        series=[
-            (k, label, f"series-{i % 8 + 1}") for i, (k, label) in enumerate(series)
-        ],
-    )
-    if not groups or not series:
-        return chart
-    numbers = [v for v in values.values() if not is_suppressed(v)]
-    top_value = _nice_max(max(numbers, default=0))
-    plot_h = height - top - bottom
-    slot = (width - left - 10) / len(groups)
-    pad = min(6.0, slot * 0.15)
-    bar_w = (slot - 2 * pad) / len(series)
-    for i in range(5):
-        value = top_value * i // 4
-        chart.ticks.append((round(top + plot_h - plot_h * value / top_value, 1), value))
-    every = max(1, len(groups) // 8)
-    for g, (group, group_label) in enumerate(groups):
-        x0 = left + g * slot + pad
-        for s, (key, label, css) in enumerate(chart.series):
-            shown = values.get((group, key), 0)
-            if is_suppressed(shown):
-                h, bar_css = 4.0, f"bar {css} suppressed"
-            else:
-                h, bar_css = plot_h * shown / top_value, f"bar {css}"
-            chart.bars.append(
-                Bar(
-                    round(x0 + s * bar_w, 1),
-                    round(top + plot_h - h, 1),
-                    round(max(bar_w - 1, 0.5), 1),
-                    round(h, 1),
-                    f"{group_label}, {label}",
-                    shown,
-                    bar_css,
-                )
-            )
-        if g % every == 0:
-            chart.x_labels.append((round(x0 + (slot - 2 * pad) / 2, 1), group_label))
     return chart
