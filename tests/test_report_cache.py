@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tests.factories import create_card, create_centre, create_district, create_visit
 from tests.views.test_reports_pages import table_rows
+from vaerested.admin.operations import delete_district
 from vaerested.checkin.jobs import run_retention
 from vaerested.models import ReportCacheEntry
 from vaerested.reports import cache, queries
@@ -217,3 +218,19 @@ def test_rows_round_trip_dates_and_none(db):
         assert cache.cached_rows(db.session, "q", other, lambda: []) == []
         assert cache.cached_rows(db.session, "q", scope, lambda: [], extra="e") == []
     assert state.hits == 1
+
+
+def test_deleting_a_district_drops_the_cached_figures(client, auth, db, world):
+    alpha, _ = world
+    elsewhere = create_district("9")
+    card = create_card(home_district_id=elsewhere.id)
+    create_visit(alpha, card=card, visited_dt=datetime(2024, 3, 5, 10, tzinfo=UTC))
+    auth.login_as("admin")
+    html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
+    assert [row[0] for row in table_rows(html, "flows")] == ["9"]
+    assert _entries(db) > 0
+    delete_district(elsewhere)
+    db.session.commit()
+    assert _entries(db) == 0
+    html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
+    assert [row[0] for row in table_rows(html, "flows")] == ["unknown"]

@@ -6,6 +6,7 @@ from vaerested.auth.passwords import hash_password
 from vaerested.extensions import db
 from vaerested.models import Centre, District, Role, StaffUser, TargetGroup
 from vaerested.models.users import new_login_id
+from vaerested.reports import cache as report_cache
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ def delete_district(district: District) -> None:
         raise ValueError("district has centres")
     db.session.delete(district)
     db.session.flush()
+    # Cards and tallies living there lose their home district: every cached
+    # report figure that counted them by home is out of date.
+    report_cache.invalidate(db.session)
     logger.info("District %s deleted", district.id)
 
 
