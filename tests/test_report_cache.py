@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tests.factories import create_card, create_centre, create_district, create_visit
 from tests.views.test_reports_pages import table_rows
 from vaerested.admin.operations import delete_district
+from vaerested.centres.operations import ADMIN_FIELDS, PROFILE_FIELDS, update_centre
 from vaerested.checkin.jobs import run_retention
 from vaerested.models import ReportCacheEntry
 from vaerested.reports import cache, queries
@@ -234,3 +235,21 @@ def test_deleting_a_district_drops_the_cached_figures(client, auth, db, world):
     assert _entries(db) == 0
     html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
     assert [row[0] for row in table_rows(html, "flows")] == ["unknown"]
+
+
+def test_moving_a_centre_to_another_district_drops_the_cached_figures(
+    client, auth, db, world
+):
+    alpha, _ = world
+    other = create_district("2")
+    _visits(alpha, 3)
+    auth.login_as("admin")
+    html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
+    assert [(r[1], r[-1]) for r in table_rows(html, "flows")] == [("1", "3")]
+    assert _entries(db) > 0
+    data = {name: getattr(alpha, name) for name in ADMIN_FIELDS + PROFILE_FIELDS}
+    update_centre(alpha, {**data, "district": other.id}, [])
+    db.session.commit()
+    assert _entries(db) == 0
+    html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
+    assert [(r[1], r[-1]) for r in table_rows(html, "flows")] == [("2", "3")]

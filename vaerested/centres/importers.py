@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from vaerested.models import Centre, District, OperatorType
+from vaerested.reports import cache as report_cache
 from vaerested.services.geojson import feature_lines, outer_ring_centroid, outer_rings
 
 DISTRICT_COLUMNS = ("code", "name", "municipality", "target_population")
@@ -420,7 +421,7 @@ def upsert_centres(session, rows: list[Row]) -> tuple[int, int]:
         d.code: d
         for d in session.scalars(select(District).where(District.code.in_(codes)))
     }
-    created = 0
+    created = moved = 0
     for row in rows:
         centre = existing.get(row.key)
         if centre is None:
@@ -428,8 +429,12 @@ def upsert_centres(session, rows: list[Row]) -> tuple[int, int]:
             session.add(centre)
             created += 1
         values = dict(row.values)
-        centre.district = districts[values.pop("district_code")]
+        district = districts[values.pop("district_code")]
+        moved += centre.district is not None and centre.district is not district
+        centre.district = district
         for name, value in values.items():
             setattr(centre, name, value)
         session.flush()
+    if moved:  # cached report figures count their visits in the old districts
+        report_cache.invalidate(session)
     return created, len(rows) - created

@@ -5,6 +5,7 @@ from datetime import time
 
 from vaerested.extensions import db
 from vaerested.models import Centre, OpeningInterval, TargetGroup
+from vaerested.reports import cache as report_cache
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ def update_centre(centre: Centre, data: dict, target_groups: list[TargetGroup]) 
     for name in ADMIN_FIELDS:
         setattr(centre, name, data[name])
     centre.name = centre.name.strip()
+    if centre.district_id is not None and centre.district_id != data["district"]:
+        # Cached report figures count its visits in the old district.
+        report_cache.invalidate(db.session)
     centre.district_id = data["district"]
     update_profile(centre, data, target_groups)
 
