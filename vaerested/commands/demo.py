@@ -13,6 +13,7 @@ take well under a minute.
 import random
 import secrets
 import uuid
+from bisect import bisect
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
@@ -74,7 +75,11 @@ ATTRIBUTES: dict[str, tuple[float, dict]] = {
     ),
 }
 _DRAWS = {
-    name: (unknown, list(weights), list(accumulate(weights.values())))
+    name: (
+        unknown,
+        list(weights),
+        [w / sum(weights.values()) for w in accumulate(weights.values())],
+    )
     for name, (unknown, weights) in ATTRIBUTES.items()
 }
 #: The attributes a tally may carry.
@@ -86,11 +91,12 @@ def _attributes(rng: random.Random, names) -> dict:
     out = {}
     for name in names:
         unknown, values, cumulative = _DRAWS[name]
-        out[name] = (
-            None
-            if rng.random() < unknown
-            else rng.choices(values, cum_weights=cumulative)[0]
-        )
+        draw = rng.random()
+        if draw < unknown:
+            out[name] = None
+        else:
+            at = bisect(cumulative, (draw - unknown) / (1 - unknown))
+            out[name] = values[min(at, len(values) - 1)]
     return out
 
 
