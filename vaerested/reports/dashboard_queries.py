@@ -104,11 +104,7 @@ def new_cards(session: Session, scope: Scope, tz: tzinfo) -> list[tuple]:
     )
     clauses = [issued >= local_start(scope.start, tz), issued < bounds[-1]]
     if scope.centre_ids is not None:
-        clauses.append(
-            cards.c.issued_centre_id.in_(scope.centre_ids)
-            if scope.centre_ids
-            else false()
-        )
+        clauses.append(scope.centres_clause(cards.c.issued_centre_id))
     inner = (
         select(month.label("month"), cards.c.first_came)
         .where(and_(*clauses))
@@ -147,11 +143,7 @@ def activity_categories(
         or_(start <= now, attendance.c.id.is_not(None)),
     ]
     if scope.centre_ids is not None:
-        clauses.append(
-            activities.c.centre_id.in_(scope.centre_ids)
-            if scope.centre_ids
-            else false()
-        )
+        clauses.append(scope.centres_clause(activities.c.centre_id))
     joined = (
         sessions.join(activities, activities.c.id == sessions.c.activity_id)
         .outerjoin(attendance, attendance.c.session_id == sessions.c.id)

@@ -47,10 +47,13 @@ class Scope:
         """Return the WHERE clause on ``visits`` for this scope."""
         clauses = [visits.c.visit_date >= self.start, visits.c.visit_date <= self.end]
         if self.centre_ids is not None:
-            clauses.append(
-                visits.c.centre_id.in_(self.centre_ids) if self.centre_ids else false()
-            )
+            clauses.append(self.centres_clause(visits.c.centre_id))
         return and_(*clauses, *extra)
+
+    def centres_clause(self, column):
+        """Return the clause keeping ``column`` (a centre id) within the scope's
+        centres; only for a scope with centres given."""
+        return column.in_(self.centre_ids) if self.centre_ids else false()
 
 
 def centre_table(session: Session) -> list:
