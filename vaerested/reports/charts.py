@@ -95,11 +95,16 @@ class HeatCell:
 
 @dataclass
 class HeatMap:
+    #: Height; the width adds room for the last slanted column labels.
     size: int
     cell: int
     offset: int
     labels: list[str]
     cells: list[HeatCell] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return self.size + 70
 
 
 def heatmap(labels: list[str], values: dict[tuple[str, str], int | str]) -> HeatMap:
@@ -161,6 +166,8 @@ class Link:
 
 @dataclass
 class LinkDiagram:
+    #: Width and height of the drawing (the width leaves room for the labels).
+    width: int
     size: int
     node_radius: int
     nodes: list[Node] = field(default_factory=list)
@@ -177,14 +184,14 @@ def link_diagram(
     the transitions (relative to the largest). Pass only shown, unsuppressed
     transitions: the caller chooses which links to draw.
     """
-    size, radius, node_r = 460, 160, 7
+    size, radius, node_r, margin = 460, 160, 7, 110
     centre = size / 2
-    chart = LinkDiagram(size=size, node_radius=node_r)
+    chart = LinkDiagram(width=size + 2 * margin, size=size, node_radius=node_r)
     where = {}
     for i, label in enumerate(labels):
         angle = -math.pi / 2 + 2 * math.pi * i / max(len(labels), 1)
         cos, sin = math.cos(angle), math.sin(angle)
-        x, y = centre + radius * cos, centre + radius * sin
+        x, y = margin + centre + radius * cos, centre + radius * sin
         where[label] = (x, y)
         anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
         chart.nodes.append(
@@ -192,7 +199,7 @@ def link_diagram(
                 round(x, 1),
                 round(y, 1),
                 label,
-                round(centre + (radius + 14) * cos, 1),
+                round(margin + centre + (radius + 14) * cos, 1),
                 round(centre + (radius + 14) * sin + 4, 1),
                 anchor,
             )
