@@ -43,6 +43,22 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
+#: Chromium may drop a connection while the threaded dev server still streams a
+#: static file (e.g. when a page or its service worker is closed mid-request);
+#: werkzeug then leaves that file to the garbage collector. Only that is ignored.
+DROPPED_STATIC_FILE = pytest.mark.filterwarnings(
+    r"ignore:Exception ignored in. <_io.FileIO name='[^']*/static/"
+    r":pytest.PytestUnraisableExceptionWarning"
+)
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(DROPPED_STATIC_FILE)
+
+
 @pytest.fixture(autouse=True)
 def _browser_marker(request):
     request.node.add_marker(pytest.mark.browser)
