@@ -219,7 +219,7 @@ def _build_coverage(session: Session, scope: Scope, district_code) -> list[Table
     for centre_id, weekday, opens, closes in queries.opening_intervals(session):
         hours.setdefault(centre_id, []).append((weekday, opens, closes))
     in_scope = set(scope.centre_ids) if scope.centre_ids is not None else None
-    places = {p.id: p for p in queries.centre_places(session)}
+    centre_rows = queries.centre_table(session)
     centre_infos = [
         coverage.CentreInfo(
             c.district_code,
@@ -229,14 +229,14 @@ def _build_coverage(session: Session, scope: Scope, district_code) -> list[Table
             c.is_cat3,
             hours.get(c.id, ()),
             c.slug,
-            places[c.id].lat,
-            places[c.id].lon,
-            places[c.id].typical_daily_users,
+            c.lat,
+            c.lon,
+            c.typical_daily_users,
         )
-        for c in queries.centre_table(session)
+        for c in centre_rows
         if in_scope is None or c.id in in_scope
     ]
-    slugs = _centre_slugs(session)
+    slugs = {c.id: c.slug for c in centre_rows}
     per_centre = {
         slugs[c]: (n, cards) for c, n, cards in queries.centre_visits(session, scope)
     }

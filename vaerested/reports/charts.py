@@ -107,6 +107,16 @@ class HeatMap:
         return self.size + 70
 
 
+def heat_class(shown: int | str, top: int) -> str:
+    """Return the shading class of a shown count, relative to the largest ``top``:
+    ``heat-1`` … ``heat-5``, ``heat-0`` for none, ``heat-suppressed`` for ``<n``."""
+    if is_suppressed(shown):
+        return "heat-suppressed"
+    if shown == 0 or top == 0:
+        return "heat-0"
+    return f"heat-{min(5, 1 + int(4 * shown / top))}"
+
+
 def heatmap(labels: list[str], values: dict[tuple[str, str], int | str]) -> HeatMap:
     """Lay out a from x to matrix; ``values`` maps ``(from, to)`` to the shown count.
 
@@ -122,14 +132,7 @@ def heatmap(labels: list[str], values: dict[tuple[str, str], int | str]) -> Heat
     for row, a in enumerate(labels):
         for col, b in enumerate(labels):
             shown = values.get((a, b), 0)
-            if a == b:
-                css = "heat-diagonal"
-            elif is_suppressed(shown):
-                css = "heat-suppressed"
-            elif shown == 0 or top == 0:
-                css = "heat-0"
-            else:
-                css = f"heat-{min(5, 1 + int(4 * shown / top))}"
+            css = "heat-diagonal" if a == b else heat_class(shown, top)
             chart.cells.append(
                 HeatCell(
                     offset + col * cell,

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from vaerested.reports.build import Table
-from vaerested.reports.charts import heatmap, line_chart, link_diagram, share_chart
+from vaerested.reports.charts import (
+    heat_class,
+    heatmap,
+    line_chart,
+    link_diagram,
+    share_chart,
+)
 from vaerested.services.coverage import natural_key
 from vaerested.services.suppression import is_suppressed
 
@@ -120,12 +126,7 @@ def flows_matrix(flows_table: Table | None) -> FlowsMatrix:
                 line.append(FlowCell("", "heat-none", f"{home} → {there}: 0"))
                 continue
             cards = row["cards"]
-            if is_suppressed(cards):
-                css = "heat-suppressed"
-            elif cards == 0 or top == 0:
-                css = "heat-0"
-            else:
-                css = f"heat-{min(5, 1 + int(4 * cards / top))}"
+            css = heat_class(cards, top)
             title = _(
                 "%(home)s → %(there)s: %(cards)s cards, %(visits)s visits",
                 home=home,

@@ -57,7 +57,8 @@ class Scope:
 
 
 def centre_table(session: Session) -> list:
-    """Return every centre: id, slug, district code, active flag and categories."""
+    """Return every centre: id, slug, district code, active flag, categories,
+    location and typical daily users."""
     return session.execute(
         select(
             centres.c.id,
@@ -67,6 +68,9 @@ def centre_table(session: Session) -> list:
             centres.c.is_cat1,
             centres.c.is_cat2,
             centres.c.is_cat3,
+            centres.c.lat,
+            centres.c.lon,
+            centres.c.typical_daily_users,
         )
         .join(districts, districts.c.id == centres.c.district_id)
         .order_by(centres.c.slug)
@@ -315,18 +319,6 @@ def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int])
             ).group_by(steps.c.prev_id, steps.c.centre_id)
         )
     ]
-
-
-def centre_places(session: Session) -> list:
-    """Return every centre's id, location and typical daily users (for the map)."""
-    return session.execute(
-        select(
-            centres.c.id,
-            centres.c.lat,
-            centres.c.lon,
-            centres.c.typical_daily_users,
-        )
-    ).all()
 
 
 def centre_visits(session: Session, scope: Scope) -> list:
