@@ -27,6 +27,7 @@ from vaerested.extensions import db
 from vaerested.models import Card, Centre, Visit, VisitSource
 from vaerested.models.base import UTCDateTime, utcnow
 from vaerested.security import load_or_create_secret
+from vaerested.services.protection import new_record_key
 from vaerested.services.scan_time import (  # noqa: F401  (re-exported)
     MAX_SCAN_AGE,
     MAX_SCAN_AHEAD,
@@ -203,6 +204,7 @@ class _ScanStatements:
                 bindparam("visited_dt", type_=UTCDateTime()),
                 bindparam("source", type_=visits.c.source.type),
                 bindparam("created_dt", type_=UTCDateTime()),
+                bindparam("record_key", type_=Integer()),
             ).where(
                 cards.c.code_hash == bindparam("code_hash"),
                 cards.c.is_revoked == false(),
@@ -214,6 +216,7 @@ class _ScanStatements:
                 "visited_dt",
                 "source",
                 "created_dt",
+                "record_key",
             ]
             stmt = cls.inserts[dialect] = (
                 module.insert(visits)
@@ -260,6 +263,7 @@ def record_scan(
             "visited_dt": scanned_at,
             "source": VisitSource(source),
             "created_dt": utcnow(),
+            "record_key": new_record_key(),
         },
     ).first()
     if inserted is not None:

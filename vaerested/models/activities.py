@@ -28,6 +28,7 @@ from sqlalchemy.sql.expression import false, true
 
 from vaerested.models.base import Base, UTCDateTime, utcnow
 from vaerested.models.centres import Centre, TargetGroup, str_enum
+from vaerested.services.protection import new_record_key
 
 
 class LedBy(enum.StrEnum):
@@ -262,6 +263,10 @@ class SessionAttendance(Base):
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Random 0-255, never shown: the headcount's part of an attendance cell key.
+    record_key: Mapped[int] = mapped_column(
+        Integer, default=new_record_key, server_default="0"
+    )
 
     session: Mapped[ActivitySession] = relationship(back_populates="attendance")
 

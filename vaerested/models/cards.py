@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
 from vaerested.models.base import Base, UTCDateTime, utcnow
 from vaerested.models.centres import str_enum
+from vaerested.services.protection import new_record_key
 
 
 class AgeBand(enum.StrEnum):
@@ -72,6 +73,11 @@ class Card(Base):
         Boolean, default=False, server_default=false()
     )
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Random 0-255, set at insert, never shown or exported: the cell key of a
+    #: count of distinct cards is the sum of their keys mod 256.
+    record_key: Mapped[int] = mapped_column(
+        Integer, default=new_record_key, server_default="0"
+    )
     #: The district the holder lives in.
     home_district_id: Mapped[int | None] = mapped_column(
         ForeignKey("districts.id", ondelete="SET NULL")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vaerested.models.base import Base, UTCDateTime, utcnow
 from vaerested.models.cards import AgeBand, Gender, Housing
 from vaerested.models.centres import str_enum
+from vaerested.services.protection import new_record_key
 
 
 class VisitSource(enum.StrEnum):
@@ -52,6 +53,11 @@ class Visit(Base):
     age_band: Mapped[AgeBand | None] = mapped_column(str_enum(AgeBand, "age_band"))
     gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
     housing: Mapped[Housing | None] = mapped_column(str_enum(Housing, "housing"))
+    #: Random 0-255, set at insert, never shown or exported: a count's cell key
+    #: is the sum of its visits' keys mod 256 (vaerested.services.protection).
+    record_key: Mapped[int] = mapped_column(
+        Integer, default=new_record_key, server_default="0"
+    )
     #: When the server recorded the row (the tally undo window counts from here).
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

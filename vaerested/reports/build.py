@@ -1,7 +1,10 @@
 """Build the reports (visits, coverage, mobility, dashboard) as tables, and write them.
 
 ``build_report`` runs the aggregating queries (:mod:`vaerested.reports.queries`),
-combines their rows with the pure services and applies small-cell suppression.
+combines their rows with the pure services and protects them
+(:mod:`vaerested.services.protection`: cell-key perturbation, then small-cell
+suppression, then the ratios from the perturbed counts; at min-cell 1 the
+counts are raw).
 ``write_report`` writes the tables as CSV, JSON or XLSX files (see
 :mod:`vaerested.reports.formats`).
 
@@ -35,6 +38,7 @@ from vaerested.models import Centre, District
 from vaerested.reports import dashboard, queries
 from vaerested.reports.queries import Scope
 from vaerested.services import coverage, mobility
+from vaerested.services.protection import perturb_rows
 from vaerested.services.suppression import suppress_rows
 
 #: Report name -> the names of its tables (files are ``<name>.csv`` / ``.json``;
@@ -153,8 +157,9 @@ def build_report(
 ) -> list[Table]:
     """Return the tables of report ``name`` over ``start``..``end`` (inclusive).
 
-    With ``suppress=False`` the counts are raw (for pages that aggregate them
-    further); :func:`suppress_tables` applies suppression afterwards.
+    With ``suppress=False`` the counts are raw cells (counts with their cell
+    keys, for pages that aggregate them further); :func:`protect_tables`
+    protects them afterwards.
 
     :raises ReportError: on an unknown report or district, a bad period or min-cell.
     """
@@ -162,18 +167,20 @@ def build_report(
     session = session or db.session
     scope = resolve_scope(session, start, end, centre_ids, district_code)
     tables = _BUILDERS[name](session, scope, district_code)
-    return suppress_tables(tables, min_cell) if suppress else tables
+    return protect_tables(tables, min_cell) if suppress else tables
 
 
-def suppress_tables(tables: list[Table], min_cell: int) -> list[Table]:
-    """Return copies of raw ``tables`` with their counts suppressed at ``min_cell``.
+def protect_tables(tables: list[Table], min_cell: int) -> list[Table]:
+    """Return copies of raw ``tables`` with their counts protected at ``min_cell``.
 
-    Ratios built from counts (the mobility index) are recomputed from the raw
-    counts, so they are empty exactly when a count they use is suppressed.
+    Counts are perturbed by their cell keys (not at min-cell 1), ratios
+    (the mobility index, per-1,000, per open day) are recomputed from the
+    perturbed counts, so they are empty exactly when a count they use is
+    suppressed; then the counts 1 to ``min_cell - 1`` are suppressed.
     """
     out = []
     for table in tables:
-        rows = table.rows
+        rows = perturb_rows(table.rows, COUNT_COLUMNS[table.name], min_cell)
         if table.name == "mobility_summary":
             rows = [
                 mobility.summary_rows(
@@ -186,6 +193,10 @@ def suppress_tables(tables: list[Table], min_cell: int) -> list[Table]:
         rows = suppress_rows(rows, COUNT_COLUMNS[table.name], min_cell)
         out.append(replace(table, rows=rows))
     return out
+
+
+#: The former name: suppression alone is no longer offered.
+suppress_tables = protect_tables
 
 
 def _centre_slugs(session: Session) -> dict[int, str]:

@@ -1,8 +1,9 @@
 """The dashboard page's summary figures and charts, from the report's tables.
 
-Every chart draws the suppressed values of a table shown below it, except the
-visits-over-time chart, whose totals per week or day (summed from raw counts,
-then suppressed, as on the visits page) are listed in a table of their own.
+Every chart draws the protected values of a table shown below it, except the
+visits-over-time chart, whose totals per week or day (summed from the raw
+cells, then protected, as on the visits page) are listed in a table of their
+own. The summary figures are protected totals too.
 Enum values are drawn with their translated labels; the tables keep the
 export's raw values.
 """
@@ -19,7 +20,8 @@ from vaerested.reports import queries
 from vaerested.reports.charts import Bar, bar_chart, nice_max
 from vaerested.reports.dashboard import CATEGORIES, UNKNOWN, week_of
 from vaerested.services.mobility import months
-from vaerested.services.suppression import is_suppressed, suppress
+from vaerested.services.protection import protect
+from vaerested.services.suppression import is_suppressed
 
 
 def _totals(raw: dict, page, by: str) -> list[tuple[str, int | str]]:
@@ -44,33 +46,33 @@ def _totals(raw: dict, page, by: str) -> list[tuple[str, int | str]]:
     while moment <= page.end:
         labels.append(moment.isoformat())
         moment += timedelta(days=step)
-    return [(label, suppress(per.get(label, 0), page.min_cell)) for label in labels]
+    return [(label, protect(per.get(label, 0), page.min_cell)) for label in labels]
 
 
-def _summary(raw: dict, min_cell: int) -> list[tuple[str, str, int | str]]:
+def _summary(raw: dict, shown: dict, min_cell: int) -> list[tuple[str, str, int | str]]:
     """Return ``(test id, label, shown value)`` of the figures at the top."""
 
     def total(table: str, column: str) -> int:
         return sum(r[column] for r in raw[table].rows)
 
-    centres = raw["dashboard_centres"].rows
+    centres = shown["dashboard_centres"].rows
     return [
         (
             "visits",
             _("Visits"),
-            suppress(total("dashboard_centres", "visits"), min_cell),
+            protect(total("dashboard_centres", "visits"), min_cell),
         ),
         (
             "centres",
             _("Centres with visits"),
-            sum(1 for r in centres if r["visits"] > 0),
+            sum(1 for r in centres if r["visits"] != 0),
         ),
         (
             "cards",
             _("Cards with a visit"),
-            suppress(total("housing", "cards"), min_cell),
+            protect(total("housing", "cards"), min_cell),
         ),
-        ("new-cards", _("New cards"), suppress(total("new_cards", "cards"), min_cell)),
+        ("new-cards", _("New cards"), protect(total("new_cards", "cards"), min_cell)),
         (
             "sessions",
             _("Activity sessions held"),
@@ -79,7 +81,7 @@ def _summary(raw: dict, min_cell: int) -> list[tuple[str, str, int | str]]:
         (
             "attendance",
             _("Attendance at activities"),
-            suppress(total("activity_categories", "attendance"), min_cell),
+            protect(total("activity_categories", "attendance"), min_cell),
         ),
     ]
 
@@ -109,7 +111,7 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
     activities = {r["category"]: r for r in shown["activity_categories"].rows}
     return {
         "by": by,
-        "summary": _summary(raw, page.min_cell),
+        "summary": _summary(raw, shown, page.min_cell),
         "sessions_held": sum(r["sessions_held"] for r in activities.values()),
         "over_time": over_time,
         "time_chart": bar_chart(over_time),

@@ -21,6 +21,7 @@ from vaerested.models import (
 )
 from vaerested.reports.cache import cached_rows
 from vaerested.reports.queries import Scope, cards, centres, districts, visits
+from vaerested.services.protection import KEYS, cell
 from vaerested.services.mobility import months
 
 activities = Activity.__table__
@@ -59,7 +60,8 @@ def housing_counts(session: Session, scope: Scope) -> list[tuple]:
 
     ``kind`` "cards": ``n`` distinct cards with a visit in scope, by the card's
     housing; ``kind`` "tally": ``n`` card-less visits, by the housing given with
-    the visit. ``housing`` is the enum value, or None when unknown.
+    the visit. ``housing`` is the enum value, or None when unknown; ``n`` a
+    :class:`~vaerested.services.protection.Cell`.
     """
 
     def compute() -> list[tuple]:
@@ -70,19 +72,34 @@ def housing_counts(session: Session, scope: Scope) -> list[tuple]:
             .subquery("per_card")
         )
         statement = union_all(
-            select(literal("cards").label("kind"), cards.c.housing, func.count())
+            select(
+                literal("cards").label("kind"),
+                cards.c.housing,
+                func.count(),
+                func.sum(cards.c.record_key),
+            )
             .select_from(per_card.join(cards, cards.c.id == per_card.c.card_id))
             .group_by(cards.c.housing),
-            select(literal("tally"), visits.c.housing, func.count())
+            select(
+                literal("tally"),
+                visits.c.housing,
+                func.count(),
+                func.sum(visits.c.record_key),
+            )
             .where(scope.where(visits.c.card_id.is_(None)))
             .group_by(visits.c.housing),
         )
         return [
-            (kind, _value(housing), int(n))
-            for kind, housing, n in session.execute(statement)
+            (kind, _value(housing), int(n), int(k or 0) % KEYS)
+            for kind, housing, n, k in session.execute(statement)
         ]
 
-    return cached_rows(session, "dashboard_housing", scope, compute)
+    return [
+        (kind, housing, cell(n, k))
+        for kind, housing, n, k in cached_rows(
+            session, "dashboard_housing_k", scope, compute
+        )
+    ]
 
 
 def new_cards(session: Session, scope: Scope, tz: tzinfo) -> list[tuple]:
@@ -106,17 +123,22 @@ def new_cards(session: Session, scope: Scope, tz: tzinfo) -> list[tuple]:
     if scope.centre_ids is not None:
         clauses.append(scope.centres_clause(cards.c.issued_centre_id))
     inner = (
-        select(month.label("month"), cards.c.first_came)
+        select(month.label("month"), cards.c.first_came, cards.c.record_key)
         .where(and_(*clauses))
         .subquery("issued")
     )
     # Grouped outside: PostgreSQL cannot match a CASE with bound values twice.
     rows = session.execute(
-        select(inner.c.month, inner.c.first_came, func.count())
+        select(
+            inner.c.month,
+            inner.c.first_came,
+            func.count(),
+            func.sum(inner.c.record_key),
+        )
         .group_by(inner.c.month, inner.c.first_came)
         .order_by(inner.c.month)
     )
-    return [(m, _value(first_came), int(n)) for m, first_came, n in rows]
+    return [(m, _value(first_came), cell(n, k)) for m, first_came, n, k in rows]
 
 
 def activity_categories(
@@ -130,8 +152,15 @@ def activity_categories(
     (volunteers are not attendees); ``activities`` the distinct activities
     with a held session. With centres in scope, only their activities count.
     """
+    # Attendance's cell key: the headcounts' record keys plus the keys of
+    # the scanned cards (a card scanned at two sessions counts twice).
     scan_counts = (
-        select(scans.c.session_id, func.count().label("n"))
+        select(
+            scans.c.session_id,
+            func.count().label("n"),
+            func.sum(cards.c.record_key).label("k"),
+        )
+        .outerjoin(cards, cards.c.id == scans.c.card_id)
         .group_by(scans.c.session_id)
         .subquery("scan_counts")
     )
@@ -152,15 +181,21 @@ def activity_categories(
     attended = func.coalesce(attendance.c.headcount, 0) + func.coalesce(
         scan_counts.c.n, 0
     )
+    attended_k = func.coalesce(attendance.c.record_key, 0) + func.coalesce(
+        scan_counts.c.k, 0
+    )
     rows = session.execute(
         select(
             activities.c.category,
             func.count(),
             func.sum(attended),
+            func.sum(attended_k),
             func.count(func.distinct(activities.c.id)),
         )
         .select_from(joined)
         .where(and_(*clauses))
         .group_by(activities.c.category)
     )
-    return [(int(c), int(n), int(a or 0), int(k)) for c, n, a, k in rows]
+    return [
+        (int(c), int(n), cell(a, a_k), int(k)) for c, n, a, a_k, k in rows
+    ]

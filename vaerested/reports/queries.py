@@ -4,12 +4,19 @@ Every function takes a :class:`Scope` (the period, both ends inclusive, and the
 centres to count, or None for all) and returns small aggregated rows; no query
 loads the period's visits into Python. Centres are returned by id; the caller
 maps ids to slugs and codes (a few dozen rows).
+
+Counts of visits and cards are returned as :class:`~vaerested.services.protection.Cell`:
+the same SQL sums the record keys of what it counts (the visits' keys for a
+visit count; for distinct cards the cards' keys, each card once), so the cell
+keys cost no extra pass. The cache stores the count and the key sum side by
+side (``*_k`` names); :func:`~vaerested.services.protection.cell` joins them.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     and_,
     case,
@@ -26,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from vaerested.models import Card, Centre, District, OpeningInterval, Visit
 from vaerested.reports.cache import cached_rows
+from vaerested.services.protection import KEYS, cell
 
 visits = Visit.__table__
 centres = Centre.__table__
@@ -107,9 +115,12 @@ def daily_visits(session: Session, scope: Scope) -> list:
     A visit with a card (scan or import) is a card visit; the others (tallies,
     imports without a card, visits unlinked by retention) are tally visits.
     """
-    return cached_rows(
-        session, "daily_visits", scope, lambda: _daily_visits(session, scope)
-    )
+    return [
+        (day, centre_id, cell(n, n_k), cell(c, c_k))
+        for day, centre_id, n, n_k, c, c_k in cached_rows(
+            session, "daily_visits_k", scope, lambda: _daily_visits(session, scope)
+        )
+    ]
 
 
 def _daily_visits(session: Session, scope: Scope) -> list:
@@ -121,7 +132,11 @@ def _daily_visits(session: Session, scope: Scope) -> list:
             visits.c.visit_date,
             centre_id,
             func.count().label("visits"),
+            func.sum(visits.c.record_key).label("visits_k"),
             func.count(visits.c.card_id).label("card_visits"),
+            func.sum(
+                case((visits.c.card_id.is_not(None), visits.c.record_key), else_=0)
+            ).label("card_visits_k"),
         )
         .where(scope.where())
         .group_by(visits.c.visit_date, centre_id)
@@ -144,6 +159,7 @@ def _visit_groups(scope: Scope):
             visits.c.card_id,
             tally_home,
             func.count().label("n"),
+            func.sum(visits.c.record_key).label("n_k"),
         )
         .where(scope.where())
         .group_by(visits.c.centre_id, visits.c.card_id, tally_home)
@@ -165,13 +181,23 @@ def coverage_aggregates(session: Session, scope: Scope) -> dict[str, list]:
     out: dict[str, list] = {"district": [], "resident": [], "flow": []}
     rows = cached_rows(
         session,
-        "coverage_aggregates",
+        "coverage_aggregates_k",
         scope,
         lambda: _coverage_aggregates(session, scope),
     )
-    for kind, a, b, n_cards, n_visits in rows:
-        out[kind].append((a, b, n_cards, n_visits))
+    for kind, a, b, n_cards, cards_k, n_visits, visits_k in rows:
+        shown_visits = None if n_visits is None else cell(n_visits, visits_k)
+        out[kind].append((a, b, cell(n_cards, cards_k), shown_visits))
     return out
+
+
+def distinct_cards_key(card_id, card_key):
+    """Return the SQL sum of the keys of the distinct cards (mod 256 later).
+
+    ``card_id * 256 + key`` is unique per card and ``≡ key (mod 256)``, so a
+    ``SUM(DISTINCT …)`` adds each card's key once, in the same GROUP BY.
+    """
+    return func.sum(distinct(cast(card_id, BigInteger) * KEYS + card_key))
 
 
 def _coverage_aggregates(session: Session, scope: Scope) -> list:
@@ -181,13 +207,17 @@ def _coverage_aggregates(session: Session, scope: Scope) -> list:
     )
     home = func.coalesce(cards.c.home_district_id, groups.c.tally_home)
     none = cast(null(), Integer)
+    n_cards = func.count(distinct(groups.c.card_id))
+    cards_k = distinct_cards_key(groups.c.card_id, cards.c.record_key)
     statement = union_all(
         select(
             literal("district").label("kind"),
             centres.c.district_id.label("a"),
             none.label("b"),
-            func.count(distinct(groups.c.card_id)).label("cards"),
+            n_cards.label("cards"),
+            cards_k.label("cards_k"),
             func.sum(groups.c.n).label("visits"),
+            func.sum(groups.c.n_k).label("visits_k"),
         )
         .select_from(joined)
         .group_by(centres.c.district_id),
@@ -195,7 +225,9 @@ def _coverage_aggregates(session: Session, scope: Scope) -> list:
             literal("resident"),
             cards.c.home_district_id,
             none,
-            func.count(distinct(groups.c.card_id)),
+            n_cards,
+            cards_k,
+            none,
             none,
         )
         .select_from(joined)
@@ -205,15 +237,25 @@ def _coverage_aggregates(session: Session, scope: Scope) -> list:
             literal("flow"),
             home,
             centres.c.district_id,
-            func.count(distinct(groups.c.card_id)),
+            n_cards,
+            cards_k,
             func.sum(groups.c.n),
+            func.sum(groups.c.n_k),
         )
         .select_from(joined)
         .group_by(home, centres.c.district_id),
     )
     return [
-        (kind, a, b, n_cards, None if n_visits is None else int(n_visits))
-        for kind, a, b, n_cards, n_visits in session.execute(statement)
+        (
+            kind,
+            a,
+            b,
+            n,
+            int(n_k or 0) % KEYS,
+            None if v is None else int(v),
+            int(v_k or 0) % KEYS,
+        )
+        for kind, a, b, n, n_k, v, v_k in session.execute(statement)
     ]
 
 
@@ -222,13 +264,14 @@ def mobility_counts(session: Session, scope: Scope) -> tuple[list, tuple[int, in
     the overall ``(active_cards, multi_centre_cards)``, in one statement.
     """
     rows, totals = [], (0, 0)
-    for centre_id, active, multi in cached_rows(
-        session, "mobility_counts", scope, lambda: _mobility_counts(session, scope)
+    for centre_id, active, active_k, multi, multi_k in cached_rows(
+        session, "mobility_counts_k", scope, lambda: _mobility_counts(session, scope)
     ):
+        pair = (cell(active, active_k), cell(multi, multi_k))
         if centre_id is None:
-            totals = (active, multi)
+            totals = pair
         else:
-            rows.append((centre_id, active, multi))
+            rows.append((centre_id, *pair))
     return rows, totals
 
 
@@ -239,25 +282,39 @@ def _mobility_counts(session: Session, scope: Scope) -> list:
         .group_by(visits.c.card_id, visits.c.centre_id)
         .cte("card_centres")
     )
-    per_card = (
+    counted = (
         select(pairs.c.card_id, func.count().label("n"))
         .group_by(pairs.c.card_id)
+        .subquery("counted")
+    )
+    per_card = (
+        select(counted.c.card_id, counted.c.n, cards.c.record_key.label("k"))
+        .join(cards, cards.c.id == counted.c.card_id)
         .cte("per_card")
     )
     is_multi = func.sum(case((per_card.c.n >= 2, 1), else_=0))
+    multi_k = func.sum(case((per_card.c.n >= 2, per_card.c.k), else_=0))
     statement = union_all(
         select(
             pairs.c.centre_id.label("centre_id"),
             func.count().label("active"),
+            func.sum(per_card.c.k).label("active_k"),
             is_multi.label("multi"),
+            multi_k.label("multi_k"),
         )
         .join(per_card, per_card.c.card_id == pairs.c.card_id)
         .group_by(pairs.c.centre_id),
-        select(cast(null(), Integer), func.count(), is_multi).select_from(per_card),
+        select(
+            cast(null(), Integer),
+            func.count(),
+            func.sum(per_card.c.k),
+            is_multi,
+            multi_k,
+        ).select_from(per_card),
     )
     return [
-        (centre_id, active, int(multi or 0))
-        for centre_id, active, multi in session.execute(statement)
+        (centre_id, active, int(a_k or 0) % KEYS, int(multi or 0), int(m_k or 0) % KEYS)
+        for centre_id, active, a_k, multi, m_k in session.execute(statement)
     ]
 
 
@@ -273,13 +330,16 @@ def mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]) 
     if not slug_ranks:
         return []
     ranks = ",".join(f"{c}:{n}" for c, n in sorted(slug_ranks.items()))
-    return cached_rows(
-        session,
-        "mobility_matrix",
-        scope,
-        lambda: _mobility_matrix(session, scope, slug_ranks),
-        extra=ranks,
-    )
+    return [
+        (a, b, cell(n_cards, cards_k), cell(n, n_k))
+        for a, b, n_cards, cards_k, n, n_k in cached_rows(
+            session,
+            "mobility_matrix_k",
+            scope,
+            lambda: _mobility_matrix(session, scope, slug_ranks),
+            extra=ranks,
+        )
+    ]
 
 
 def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]):
@@ -288,6 +348,7 @@ def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int])
         select(
             visits.c.card_id,
             visits.c.centre_id,
+            visits.c.record_key,
             func.lag(visits.c.centre_id)
             .over(partition_by=visits.c.card_id, order_by=(visits.c.visited_dt, rank))
             .label("prev_id"),
@@ -297,9 +358,11 @@ def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int])
     )
     steps = (
         select(
+            ordered.c.card_id,
             ordered.c.prev_id,
             ordered.c.centre_id,
             func.count().label("n"),
+            func.sum(ordered.c.record_key).label("n_k"),
         )
         .where(
             ordered.c.prev_id.is_not(None),
@@ -308,37 +371,60 @@ def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int])
         .group_by(ordered.c.card_id, ordered.c.prev_id, ordered.c.centre_id)
         .subquery("steps")
     )
+    # A transition's record key is its destination visit's; a card's, the card's.
     return [
-        (a, b, n_cards, int(n))
-        for a, b, n_cards, n in session.execute(
+        (a, b, n_cards, int(c_k or 0) % KEYS, int(n), int(n_k or 0) % KEYS)
+        for a, b, n_cards, c_k, n, n_k in session.execute(
             select(
                 steps.c.prev_id,
                 steps.c.centre_id,
                 func.count().label("cards"),
+                func.sum(cards.c.record_key).label("cards_k"),
                 func.sum(steps.c.n).label("transitions"),
-            ).group_by(steps.c.prev_id, steps.c.centre_id)
+                func.sum(steps.c.n_k).label("transitions_k"),
+            )
+            .join(cards, cards.c.id == steps.c.card_id)
+            .group_by(steps.c.prev_id, steps.c.centre_id)
         )
     ]
 
 
 def centre_visits(session: Session, scope: Scope) -> list:
     """Return ``(centre_id, visits, unique_cards)`` per centre with visits in scope."""
-    return cached_rows(
-        session, "centre_visits", scope, lambda: _centre_visits(session, scope)
-    )
+    return [
+        (centre_id, cell(n, n_k), cell(c, c_k))
+        for centre_id, n, n_k, c, c_k in cached_rows(
+            session, "centre_visits_k", scope, lambda: _centre_visits(session, scope)
+        )
+    ]
 
 
 def _centre_visits(session: Session, scope: Scope) -> list:
-    centre_id = (visits.c.centre_id + 0).label("centre_id")  # see daily_visits
+    # Grouped by centre and card first: each card's key is then added once.
+    groups = (
+        select(
+            visits.c.centre_id,
+            visits.c.card_id,
+            func.count().label("n"),
+            func.sum(visits.c.record_key).label("n_k"),
+        )
+        .where(scope.where())
+        .group_by(visits.c.centre_id, visits.c.card_id)
+        .subquery("centre_cards")
+    )
     return [
-        tuple(row)
-        for row in session.execute(
+        (centre_id, int(n), int(n_k) % KEYS, c, int(c_k or 0) % KEYS)
+        for centre_id, n, n_k, c, c_k in session.execute(
             select(
-                centre_id,
-                func.count().label("visits"),
-                func.count(distinct(visits.c.card_id)).label("unique_cards"),
+                groups.c.centre_id,
+                func.sum(groups.c.n),
+                func.sum(groups.c.n_k),
+                func.count(groups.c.card_id),
+                func.sum(cards.c.record_key),
             )
-            .where(scope.where())
-            .group_by(centre_id)
+            .select_from(
+                groups.outerjoin(cards, cards.c.id == groups.c.card_id)
+            )
+            .group_by(groups.c.centre_id)
         )
     ]

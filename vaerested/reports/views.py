@@ -37,11 +37,11 @@ from vaerested.reports.build import (
     ReportError,
     Table,
     build_report,
-    suppress_tables,
+    protect_tables,
 )
 from vaerested.reports.charts import bar_chart
 from vaerested.reports.formats import render
-from vaerested.services.suppression import suppress
+from vaerested.services.protection import protect
 
 #: Days in the default period (ending today); the warm-up job computes it ahead.
 DEFAULT_DAYS = warm.DEFAULT_DAYS
@@ -162,7 +162,7 @@ def _build(
                 district_code=district,
                 suppress=False,
             )
-            shown = suppress_tables(raw, _min_cell())
+            shown = protect_tables(raw, _min_cell())
             extras = _HOOKS[report](raw, shown, page) if pictures else {}
         except ReportError as error:
             form.district.errors = [*form.district.errors, str(error)]
@@ -206,7 +206,7 @@ def _visits_context(raw: list[Table], shown: list[Table], page: PageRequest) -> 
             (first + timedelta(days=n)).isoformat()
             for n in range((last - first).days + 1)
         ]
-    daily = [(day, suppress(per_day.get(day, 0), page.min_cell)) for day in days]
+    daily = [(day, protect(per_day.get(day, 0), page.min_cell)) for day in days]
     return {"daily": daily, "chart": bar_chart(daily)}
 
 

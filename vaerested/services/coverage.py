@@ -160,9 +160,15 @@ def coverage_rows(
 
 
 def shown_ratios(row: Mapping, min_cell: int) -> dict:
-    """Return a copy of raw coverage ``row`` whose ratios of a count that is
-    suppressed at ``min_cell`` are empty (the counts themselves stay raw)."""
+    """Return a copy of coverage ``row`` with its ratios of person counts
+    recomputed from the row's (perturbed) counts, and empty where a count is
+    suppressed at ``min_cell`` (the counts themselves are left as they are)."""
     out = dict(row)
+    target = row["target_population"]
+    out["visits_per_1000_target"] = per_1000(row["visits"], target or None)
+    out["resident_share"] = (
+        EMPTY if not target else round(row["resident_cards"] / target, SHARE_DIGITS)
+    )
     for column, count in COVERAGE_RATIOS.items():
         if is_suppressed(suppress(row[count], min_cell)):
             out[column] = EMPTY
