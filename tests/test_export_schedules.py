@@ -95,10 +95,14 @@ def test_tick_runs_the_due_period_once_with_its_files(app, db, clock):
     assert run.files == [f"{run.id}/{name}"]
     assert run.row_count_map == {"visits": 1}
     content = (Path(app.instance_path) / "exports" / run.files[0]).read_text()
-    assert list(csv.reader(io.StringIO(content))) == [
+    # The schedule says min-cell 1 (saved before the floor): it runs at the
+    # floor, EXPORT_MIN_CELL_FLOOR 5, protected, with the note as last line.
+    lines = list(csv.reader(io.StringIO(content)))
+    assert lines[:2] == [
         ["date", "centre", "visits", "card_visits", "tally_visits"],
-        ["2026-02-10", "alpha", "3", "2", "1"],
+        ["2026-02-10", "alpha", "<5", "<5", "<5"],
     ]
+    assert len(lines) == 3 and lines[2][0].startswith("# Tallene er beskyttede")
     assert run_dirs(app) == [str(run.id)]
 
     # The next tick (and the one after) finds nothing to do.
@@ -224,6 +228,7 @@ def test_queued_run_is_taken_by_the_tick(app, db, clock):
     [done] = all_runs(db)
     assert done.status is RunStatus.SUCCEEDED and done.attempts == 1
     assert sorted(done.file_names) == [
+        "2026-02-01_2026-02-28_NOTE.txt",  # the protection note of the JSON files
         "2026-02-01_2026-02-28_mobility_centres.json",
         "2026-02-01_2026-02-28_mobility_matrix.json",
         "2026-02-01_2026-02-28_mobility_months.json",

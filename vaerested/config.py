@@ -22,6 +22,9 @@ class DefaultConfig:
     TIMEZONE = "Europe/Copenhagen"
     #: Smallest count shown in exports; 1..MIN_CELL-1 is written as "<MIN_CELL".
     EXPORT_MIN_CELL = 5
+    #: Smallest min-cell a web form (run now, schedules) or a scheduled run may
+    #: use; never below 2. Raw counts (min-cell 1) only from the command line.
+    EXPORT_MIN_CELL_FLOOR = 5
     #: Background map tiles for the coverage map, e.g.
     #: "https://tile.openstreetmap.org/{z}/{x}/{y}.png". Empty (the default): no
     #: tiles, districts and centres on a plain background (works offline). The

@@ -11,7 +11,7 @@ from tests.views.test_mobility_pictures import PERIOD, mobility_world
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "EXPORT_MIN_CELL": 3}
+    return {**app_config, "EXPORT_MIN_CELL": 3, "EXPORT_MIN_CELL_FLOOR": 3}
 
 
 def _rows(page, name: str) -> list[list[str]]:

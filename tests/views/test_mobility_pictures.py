@@ -35,7 +35,7 @@ PERIOD = "start=2024-01-01&end=2024-03-31"
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "EXPORT_MIN_CELL": 3}
+    return {**app_config, "EXPORT_MIN_CELL": 3, "EXPORT_MIN_CELL_FLOOR": 3}
 
 
 def at(month: int, day: int) -> datetime:
@@ -82,7 +82,9 @@ def download(client, report: str, table: str, extra: str = "") -> list[list[str]
     url = f"/reports/download?report={report}&format=csv&table={table}&{PERIOD}{extra}"
     response = client.get(url)
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[-1][0].startswith("# ")  # a protected file ends with its note
+    return rows[1:-1]
 
 
 def svg(html: str, testid: str) -> str:

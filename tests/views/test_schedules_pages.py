@@ -213,16 +213,20 @@ def test_run_now_lifecycle_and_audited_download(client, auth, db):
     last_month = previous_period(Cadence.MONTHLY, local_today())
     assert f'value="{last_month.start.isoformat()}"'.encode() in form.data
 
-    response = client.post(
-        "/reports/runs/new",
-        data={
-            "report": "visits",
-            "format": "csv",
-            "period_start": "2026-02-01",
-            "period_end": "2026-02-28",
-            "min_cell": "1",
-        },
-    )
+    data = {
+        "report": "visits",
+        "format": "csv",
+        "period_start": "2026-02-01",
+        "period_end": "2026-02-28",
+        "min_cell": "1",
+    }
+    # Raw counts (min-cell 1) only from the command line: below the floor is
+    # refused, and nothing is queued.
+    refused = client.post("/reports/runs/new", data=data)
+    assert refused.status_code == 200
+    assert "mindst 5" in refused.get_data(as_text=True)
+    assert db.session.scalars(select(ExportRun)).all() == []
+    response = client.post("/reports/runs/new", data={**data, "min_cell": "5"})
     run = db.session.scalars(select(ExportRun)).one()
     assert response.status_code == 302
     assert response.headers["Location"] == f"/reports/runs/{run.id}"
@@ -244,8 +248,9 @@ def test_run_now_lifecycle_and_audited_download(client, auth, db):
     assert download.status_code == 200
     assert download.mimetype == "text/csv"
     assert "attachment" in download.headers["Content-Disposition"]
-    assert download.get_data(as_text=True) == (
-        "date,centre,visits,card_visits,tally_visits\n2026-02-10,alpha,3,0,3\n"
+    text = download.get_data(as_text=True)
+    assert text.startswith(
+        "date,centre,visits,card_visits,tally_visits\n2026-02-10,alpha,<5,0,<5\n# "
     )
     download.close()
     [audit] = db.session.scalars(select(ExportDownload)).all()
@@ -283,7 +288,7 @@ def test_run_now_in_the_background_shows_progress(app, client, auth, db):
         assert 0 <= status["progress"] <= 100
         time.sleep(0.05)
     assert status["status"] == "succeeded", status
-    assert len(status["files"]) == 3  # coverage, coverage_centres and flows
+    assert len(status["files"]) == 4  # coverage, coverage_centres, flows, NOTE.txt
 
 
 def test_a_failed_run_shows_its_error(client, auth, db):

@@ -97,6 +97,8 @@ class Table:
     rows: list[dict]
     #: Row key (district code) -> GeoJSON geometry, for the coverage map file.
     geometries: dict[str, dict] = field(default_factory=dict)
+    #: The min-cell the counts are protected at (None: raw cells, 1: raw counts).
+    min_cell: int | None = None
 
 
 def report_of(tables: Iterable[Table]) -> str:
@@ -191,7 +193,7 @@ def protect_tables(tables: list[Table], min_cell: int) -> list[Table]:
         elif table.name in _RATIO_ROWS:
             rows = [_RATIO_ROWS[table.name](r, min_cell) for r in rows]
         rows = suppress_rows(rows, COUNT_COLUMNS[table.name], min_cell)
-        out.append(replace(table, rows=rows))
+        out.append(replace(table, rows=rows, min_cell=min_cell))
     return out
 
 

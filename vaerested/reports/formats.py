@@ -8,6 +8,11 @@
   are numeric cells, a suppressed count a text cell, an empty value no value.
 - GeoJSON: a FeatureCollection of the districts that have a boundary, each
   with its coverage row (JSON conventions) as properties.
+
+A protected table (min-cell 2 or more) carries the protection note
+(:mod:`vaerested.reports.notes`): the CSV as a last line ``# …`` (the header
+is unchanged), the XLSX as a last sheet ``notes``, the GeoJSON as a member
+``note``; JSON files get it in ``NOTE.txt`` beside them.
 """
 
 from __future__ import annotations
@@ -34,13 +39,24 @@ def json_value(value):
     return None if value is None or value == "" else value
 
 
+def _note(table: Table) -> str | None:
+    """Return the protection note of a protected table, else None."""
+    from vaerested.reports.notes import file_note
+
+    protected = table.min_cell is not None and table.min_cell >= 2
+    return file_note(table.min_cell) if protected else None
+
+
 def csv_text(table: Table) -> str:
-    """Return ``table`` as CSV text."""
+    """Return ``table`` as CSV text (a protected table ends with its note)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.columns)
     for row in table.rows:
         writer.writerow(["" if row[c] is None else row[c] for c in table.columns])
+    note = _note(table)
+    if note is not None:
+        writer.writerow([f"# {note}"])
     return buffer.getvalue()
 
 
@@ -64,7 +80,11 @@ def geojson_text(table: Table) -> str | None:
     ]
     if not features:
         return None
-    return json.dumps({"type": "FeatureCollection", "features": features}) + "\n"
+    collection = {"type": "FeatureCollection", "features": features}
+    note = _note(table)
+    if note is not None:
+        collection["note"] = note
+    return json.dumps(collection) + "\n"
 
 
 def xlsx_bytes(tables: list[Table]) -> bytes:
@@ -83,6 +103,11 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
         for row in table.rows:
             sheet.append([json_value(row[c]) for c in table.columns])
         sheet.freeze_panes = "A2"
+    note = next((n for n in map(_note, tables) if n is not None), None)
+    if note is not None:
+        sheet = workbook.create_sheet(title="notes")
+        for line in note.split(" / "):
+            sheet.append([line])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -129,6 +154,9 @@ def write_files(
         for table in tables:
             text = csv_text(table) if fmt == "csv" else json_text(table)
             put(f"{table.name}.{fmt}", text.encode("utf-8"))
+        note = next((n for n in map(_note, tables) if n is not None), None)
+        if fmt == "json" and note is not None:
+            put("NOTE.txt", (note.replace(" / ", "\n") + "\n").encode("utf-8"))
     for table in tables:
         if table.name == "coverage" and table.geometries:
             text = geojson_text(table)

@@ -213,6 +213,8 @@ def execute_run(run_id: int, attempt: int) -> bool:
     begun = time.monotonic()
     run = db.session.get(ExportRun, run_id)
     report, fmt, min_cell = run.report, run.format.value, run.min_cell
+    # A run never writes below the floor (a schedule saved before it existed).
+    min_cell = max(min_cell, max(2, int(current_app.config["EXPORT_MIN_CELL_FLOOR"])))
     start, end = run.period_start, run.period_end
     final = exports_dir() / str(run_id)
     partial = exports_dir() / f".{run_id}.partial"

@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -49,13 +51,32 @@ def format_choices() -> list[SelectChoice]:
     return [SelectChoice(fmt, FORMAT_LABELS.get(fmt, fmt)) for fmt in FORMATS]
 
 
+def min_cell_floor() -> int:
+    """Return the smallest min-cell a web form or a schedule may use
+    (config ``EXPORT_MIN_CELL_FLOOR``, at least 2: raw counts, min-cell 1, only
+    from the command line)."""
+    return max(2, int(current_app.config["EXPORT_MIN_CELL_FLOOR"]))
+
+
+def _at_least_floor(form, field) -> None:
+    floor = min_cell_floor()
+    if field.data is not None and field.data < floor:
+        raise ValidationError(
+            _(
+                "The smallest count shown must be at least %(floor)s: "
+                "figures leaving the system are protected.",
+                floor=floor,
+            )
+        )
+
+
 def _min_cell_field() -> IntegerField:
     return IntegerField(
         _l("Smallest count shown (min-cell)"),
-        validators=[DataRequired(), NumberRange(min=1, max=1000)],
+        validators=[DataRequired(), NumberRange(min=1, max=1000), _at_least_floor],
         description=_l(
-            "Counts from 1 up to one less than this are written as <N; "
-            "1 exports raw counts."
+            "Counts are perturbed a little, then those from 1 up to one less "
+            "than this are written as <N; raw counts only from the command line."
         ),
     )
 

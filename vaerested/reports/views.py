@@ -1,7 +1,8 @@
 """Report pages (visits, coverage, mobility) and on-demand downloads.
 
 The pages show exactly the numbers of the files: the same tables with the
-same suppression (config ``EXPORT_MIN_CELL``). Administration sees every
+same protection (cell-key perturbation and suppression at config
+``EXPORT_MIN_CELL``, never below ``EXPORT_MIN_CELL_FLOOR``). Administration sees every
 centre; leaders see the part of each report about their own centres; staff
 none. Each report's pictures (map, charts) come from a context hook of its own
 module, fed the same tables.
@@ -125,7 +126,10 @@ def _scope(form: PeriodForm) -> tuple[list[int] | None, str | None]:
 
 
 def _min_cell() -> int:
-    return int(current_app.config["EXPORT_MIN_CELL"])
+    """Return the pages' min-cell: config ``EXPORT_MIN_CELL``, never below the
+    floor (``EXPORT_MIN_CELL_FLOOR``): a page always shows protected figures."""
+    floor = max(2, int(current_app.config["EXPORT_MIN_CELL_FLOOR"]))
+    return max(int(current_app.config["EXPORT_MIN_CELL"]), floor)
 
 
 def _today() -> date:
