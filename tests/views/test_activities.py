@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.factories import (
     create_activity,
@@ -25,6 +25,7 @@ from vaerested.models import (
     ActivitySession,
     CourseEnrolment,
     CourseFollowUp,
+    SessionAttendance,
     SessionScan,
     Visit,
 )
@@ -464,6 +465,8 @@ def test_landscape_figure_and_delivered_numbers(client, auth, db):
     record_attendance(s1, 6, 1, None)
     record_attendance(s2, 2, 0, None)
     record_attendance(s3, 3, 0, None)
+    # Record keys 0: the attendance cells get no noise, only suppression (<5).
+    db.session.execute(update(SessionAttendance).values(record_key=0))
     create_target_group()
     db.session.commit()
     auth.login_as("staff", centres=[a])
@@ -480,21 +483,23 @@ def test_landscape_figure_and_delivered_numbers(client, auth, db):
     row_a = html.split('<tr data-centre="a">')[1].split("</tr>")[0]
     row_b = html.split('<tr data-centre="b">')[1].split("</tr>")[0]
     cells = lambda row: re.findall(r'<td class="num">([^<]+?) <small>\((\d+) %\)', row)  # noqa: E731
-    # Alfa: cat 1 2 h (67 %), cat 3 1 h (33 %); attendance 6 and 2.
+    # Alfa: cat 1 2 h (67 %), cat 3 1 h (33 %); attendance 6 and 2, protected
+    # at min-cell 5: the 2 is shown as <5 and left out of the shares.
     assert cells(row_a) == [
         ("2.0", "67"),
         ("0.0", "0"),
         ("1.0", "33"),
-        ("6", "75"),
+        ("6", "100"),
         ("0", "0"),
-        ("2", "25"),
+        ("&lt;5", "0"),
     ]
-    # Beta: the cancelled session counts for nothing.
+    # Beta: the cancelled session counts for nothing; 3 is shown as <5.
     assert cells(row_b) == [
         ("3.0", "100"),
         ("0.0", "0"),
         ("0.0", "0"),
-        ("3", "100"),
+        ("&lt;5", "0"),
         ("0", "0"),
         ("0", "0"),
     ]
+    assert 'data-testid="protection-note"' in html

@@ -13,11 +13,13 @@ from vaerested.extensions import db
 from vaerested.models import (
     Activity,
     ActivitySession,
+    Card,
     Centre,
     CourseEnrolment,
     SessionAttendance,
     SessionScan,
 )
+from vaerested.services.protection import Cell, protect
 from vaerested.services.landscape import CentreProfile, DeliveredRow
 from vaerested.services.recurrence import (
     hours,
@@ -274,6 +276,7 @@ def delivered_rows(
     sessions = sessions_between(start, end, centre_ids=[c.id for c in centres])
     sessions = [s for s in sessions if not s.is_cancelled]
     counts = attendance_counts(s.id for s in sessions)
+    keys = attendance_keys([s.id for s in sessions])
     hours_by: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     people_by: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for s in sessions:
@@ -281,10 +284,44 @@ def delivered_rows(
         hours_by[s.activity.centre_id][cat] += hours(s.start_dt, s.end_dt)
         c = counts.get(s.id)
         if c is not None:
-            people_by[s.activity.centre_id][cat] += c.attendees
+            people_by[s.activity.centre_id][cat] += Cell(
+                c.attendees, keys.get(s.id, 0)
+            )
     return [
         DeliveredRow(c.slug, c.name, dict(hours_by[c.id]), dict(people_by[c.id]))
         for c in centres
+    ]
+
+
+def attendance_keys(session_ids: list[int]) -> dict[int, int]:
+    """Return session id -> the record keys of its attendance: the headcount
+    row's key plus the scanned cards' keys (as the dashboard's SQL sums them)."""
+    if not session_ids:
+        return {}
+    keys: dict[int, int] = defaultdict(int)
+    for sid, key in db.session.execute(
+        select(SessionAttendance.session_id, SessionAttendance.record_key).where(
+            SessionAttendance.session_id.in_(session_ids)
+        )
+    ):
+        keys[sid] += key
+    for sid, key in db.session.execute(
+        select(SessionScan.session_id, func.sum(Card.record_key))
+        .join(Card, Card.id == SessionScan.card_id)
+        .where(SessionScan.session_id.in_(session_ids))
+        .group_by(SessionScan.session_id)
+    ):
+        keys[sid] += int(key or 0)
+    return dict(keys)
+
+
+def protected_rows(rows: list[DeliveredRow], min_cell: int) -> list[DeliveredRow]:
+    """Return ``rows`` with their attendance protected at ``min_cell``."""
+    return [
+        row._replace(
+            attendance={c: protect(n, min_cell) for c, n in row.attendance.items()}
+        )
+        for row in rows
     ]
 
 

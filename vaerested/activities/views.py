@@ -278,7 +278,13 @@ def landscape():
     if (last - first).days > 366:
         first = last - timedelta(days=366)
     centres = q.active_centres()
-    rows = q.delivered_rows(centres, first, last, tz_())
+    # Attendance is a count of persons shown to every staff login: protected
+    # as the reports are (perturbed, then suppressed below the pages' min-cell).
+    min_cell = max(
+        int(current_app.config["EXPORT_MIN_CELL"]),
+        max(2, int(current_app.config["EXPORT_MIN_CELL_FLOOR"])),
+    )
+    rows = q.protected_rows(q.delivered_rows(centres, first, last, tz_()), min_cell)
     return render_template(
         "activities/landscape.html",
         figure=geometry.landscape(q.landscape_profiles(centres)),
@@ -289,4 +295,5 @@ def landscape():
         shares=geometry.shares,
         first=first,
         last=last,
+        min_cell=min_cell,
     )

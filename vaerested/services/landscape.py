@@ -118,10 +118,21 @@ def landscape(
     return Landscape(width, baseline + label_height, baseline, columns, ticks)
 
 
+def number(value) -> float:
+    """Return a shown value as a number: a suppressed count (``"<5"``) is 0,
+    so a picture or share never draws a number its table does not show."""
+    return value if isinstance(value, int | float) else 0
+
+
 def shares(values: Mapping[int, float]) -> dict[int, float]:
-    """Return each category's share of the total (0-1); all 0 when the total is 0."""
-    total = sum(values.get(c, 0) for c in CATEGORIES)
-    return {c: (values.get(c, 0) / total if total else 0.0) for c in CATEGORIES}
+    """Return each category's share of the total (0-1); all 0 when the total is 0.
+
+    Suppressed counts are left out of the total (see :func:`number`).
+    """
+    total = sum(number(values.get(c, 0)) for c in CATEGORIES)
+    return {
+        c: (number(values.get(c, 0)) / total if total else 0.0) for c in CATEGORIES
+    }
 
 
 class Segment(NamedTuple):
@@ -149,7 +160,8 @@ class DeliveredRow(NamedTuple):
     slug: str
     name: str
     hours: dict[int, float]
-    attendance: dict[int, int]
+    #: Raw cells from the database; protected (an int or "<5") when shown.
+    attendance: dict[int, int | str]
 
 
 class DeliveredFigure(NamedTuple):
@@ -170,7 +182,9 @@ def _bar(measure: str, values: Mapping[int, float], x: float, y: float, width):
         if share > 0:
             segments.append(Segment(offset, share * width, category, share))
             offset += share * width
-    return Bar(measure, y, segments, sum(values.get(c, 0) for c in CATEGORIES))
+    return Bar(
+        measure, y, segments, sum(number(values.get(c, 0)) for c in CATEGORIES)
+    )
 
 
 def delivered(
