@@ -308,7 +308,11 @@ def test_flask_export_dashboard(app, db, runner, tmp_path):
             ],
             ["north", "1", "25", "3", "11", "3.7", "0.15"],
         ]  # fmt: skip
-    assert (tmp_path / "housing.csv").read_text(encoding="utf-8").startswith(
-        "housing,cards,tally_visits\nown_home,<5,0\nresidential_centre,0,<5\n"
-        "homeless,<5,<5\nother,0,0\nunknown,0,<5\n# Tallene er beskyttede: "
+    assert (
+        (tmp_path / "housing.csv")
+        .read_text(encoding="utf-8")
+        .startswith(
+            "housing,cards,tally_visits\nown_home,<5,0\nresidential_centre,0,<5\n"
+            "homeless,<5,<5\nother,0,0\nunknown,0,<5\n# Tallene er beskyttede: "
+        )
     )

@@ -1,7 +1,6 @@
 """The coverage map's data: the numbers of the downloads, scoped, never a 500."""
 
 import csv
-import io
 import json
 import re
 

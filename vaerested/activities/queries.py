@@ -19,8 +19,8 @@ from vaerested.models import (
     SessionAttendance,
     SessionScan,
 )
-from vaerested.services.protection import Cell, protect
 from vaerested.services.landscape import CentreProfile, DeliveredRow
+from vaerested.services.protection import Cell, protect
 from vaerested.services.recurrence import (
     hours,
     overlaps,
@@ -284,9 +284,7 @@ def delivered_rows(
         hours_by[s.activity.centre_id][cat] += hours(s.start_dt, s.end_dt)
         c = counts.get(s.id)
         if c is not None:
-            people_by[s.activity.centre_id][cat] += Cell(
-                c.attendees, keys.get(s.id, 0)
-            )
+            people_by[s.activity.centre_id][cat] += Cell(c.attendees, keys.get(s.id, 0))
     return [
         DeliveredRow(c.slug, c.name, dict(hours_by[c.id]), dict(people_by[c.id]))
         for c in centres

@@ -21,8 +21,8 @@ from vaerested.models import (
 )
 from vaerested.reports.cache import cached_rows
 from vaerested.reports.queries import Scope, cards, centres, districts, visits
-from vaerested.services.protection import KEYS, cell
 from vaerested.services.mobility import months
+from vaerested.services.protection import KEYS, cell
 
 activities = Activity.__table__
 sessions = ActivitySession.__table__
@@ -196,6 +196,4 @@ def activity_categories(
         .where(and_(*clauses))
         .group_by(activities.c.category)
     )
-    return [
-        (int(c), int(n), cell(a, a_k), int(k)) for c, n, a, a_k, k in rows
-    ]
+    return [(int(c), int(n), cell(a, a_k), int(k)) for c, n, a, a_k, k in rows]

@@ -422,9 +422,7 @@ def _centre_visits(session: Session, scope: Scope) -> list:
                 func.count(groups.c.card_id),
                 func.sum(cards.c.record_key),
             )
-            .select_from(
-                groups.outerjoin(cards, cards.c.id == groups.c.card_id)
-            )
+            .select_from(groups.outerjoin(cards, cards.c.id == groups.c.card_id))
             .group_by(groups.c.centre_id)
         )
     ]

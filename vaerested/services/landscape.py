@@ -130,9 +130,7 @@ def shares(values: Mapping[int, float]) -> dict[int, float]:
     Suppressed counts are left out of the total (see :func:`number`).
     """
     total = sum(number(values.get(c, 0)) for c in CATEGORIES)
-    return {
-        c: (number(values.get(c, 0)) / total if total else 0.0) for c in CATEGORIES
-    }
+    return {c: (number(values.get(c, 0)) / total if total else 0.0) for c in CATEGORIES}
 
 
 class Segment(NamedTuple):
@@ -182,9 +180,7 @@ def _bar(measure: str, values: Mapping[int, float], x: float, y: float, width):
         if share > 0:
             segments.append(Segment(offset, share * width, category, share))
             offset += share * width
-    return Bar(
-        measure, y, segments, sum(number(values.get(c, 0)) for c in CATEGORIES)
-    )
+    return Bar(measure, y, segments, sum(number(values.get(c, 0)) for c in CATEGORIES))
 
 
 def delivered(
