@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.factories import create_card, create_centre, create_district, create_visit
+from tests.factories import (
+    create_card,
+    create_centre,
+    create_course_world,
+    create_district,
+    create_session,
+    create_visit,
+)
 from vaerested.checkin import operations as ops
 from vaerested.checkin.codes import format_code
 from vaerested.checkin.jobs import retention_cutoff, run_retention, unlink_old_visits
@@ -291,3 +298,43 @@ def test_codes_never_logged_nor_stored_in_clear(db, caplog):
         rows = db.session.execute(text(f"SELECT * FROM {table}")).all()
         dump = repr(rows).upper().replace("-", "")
         assert rows and not any(f.replace("-", "") in dump for f in forms)
+
+
+def test_retention_unlinks_old_session_scans_and_course_enrolments(db, app):
+    from vaerested.checkin.jobs import unlink_old_activity_cards
+    from vaerested.models import CourseEnrolment, SessionScan
+
+    centre = create_centre()
+    world = create_course_world(centre)
+    card = create_card(centre)
+    old_session = create_session(world.activity, utc(2025, 9, 1, 10))
+    old_scan = SessionScan(
+        session_id=old_session.id, card_id=card.id, scanned_dt=utc(2025, 9, 1, 10)
+    )
+    new_scan = SessionScan(
+        session_id=world.session.id, card_id=card.id, scanned_dt=utc(2025, 10, 2, 9)
+    )
+    ended = CourseEnrolment(
+        activity_id=world.activity.id,
+        card_id=card.id,
+        referral_ref="BIF-0002",
+        start_date=date(2025, 3, 1),
+        end_date=date(2025, 10, 1),
+    )
+    running = CourseEnrolment(
+        activity_id=world.activity.id,
+        card_id=card.id,
+        referral_ref="BIF-0003",
+        start_date=date(2025, 3, 2),
+        end_date=date(2025, 10, 2),
+    )
+    db.session.add_all([old_scan, new_scan, ended, running])
+    db.session.flush()
+    # Cut-off 2 October 2025 (local): 09:00 UTC that day is 11:00 local, kept.
+    assert unlink_old_activity_cards(date(2025, 10, 2)) == (1, 1)
+    db.session.expire_all()
+    assert (old_scan.card_id, new_scan.card_id) == (None, card.id)
+    assert (ended.card_id, running.card_id) == (None, card.id)
+    # The course started 2026-01-05 with no end: it stays linked.
+    assert world.enrolment.card_id is not None
+    assert db.session.scalar(select(func.count()).select_from(SessionScan)) == 2

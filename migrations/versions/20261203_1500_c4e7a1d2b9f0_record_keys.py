@@ -1,4 +1,5 @@
-"""record keys on visits, cards and session attendance (cell-key perturbation)
+"""record keys on visits, cards and session attendance (cell-key perturbation);
+session scans and course enrolments may lose their card (retention)
 
 Revision ID: c4e7a1d2b9f0
 Revises: 89bdea48b99b
@@ -33,9 +34,17 @@ def upgrade():
         op.execute(f'UPDATE {table} SET record_key = {expression}')
     # The report cache holds figures without cell keys: drop them.
     op.execute('DELETE FROM report_cache')
+    # Retention unlinks old session scans and course enrolments from their cards.
+    for table in ('session_scans', 'course_enrolments'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column('card_id', existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade():
+    for table in ('session_scans', 'course_enrolments'):
+        op.execute(f'DELETE FROM {table} WHERE card_id IS NULL')
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column('card_id', existing_type=sa.Integer(), nullable=False)
     for table in reversed(TABLES):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('record_key')

@@ -291,7 +291,8 @@ class SessionScan(Base):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("activity_sessions.id", ondelete="CASCADE")
     )
-    card_id: Mapped[int] = mapped_column(
+    #: NULL once older than the retention period (the scan still counts).
+    card_id: Mapped[int | None] = mapped_column(
         ForeignKey("cards.id", ondelete="CASCADE"), index=True
     )
     scanned_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -311,7 +312,8 @@ class CourseEnrolment(Base):
     activity_id: Mapped[int] = mapped_column(
         ForeignKey("activities.id", ondelete="CASCADE"), index=True
     )
-    card_id: Mapped[int] = mapped_column(
+    #: NULL once the enrolment ended before the retention period.
+    card_id: Mapped[int | None] = mapped_column(
         ForeignKey("cards.id", ondelete="CASCADE"), index=True
     )
     #: The job centre's short reference, e.g. "BIF-2026-0042" (never a name).
