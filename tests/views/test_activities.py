@@ -399,6 +399,17 @@ def test_course_enrolment_attendance_and_follow_up(client, auth, db, centre):
         },
     )
     assert bad.status_code == 200 and "field-error" in bad.get_data(True)
+    for cpr in ("010190-1234", "0101901234"):  # refused, and told why (Danish)
+        refused = client.post(
+            base + "/enrol",
+            data={
+                "code": card.code,
+                "referral_ref": cpr,
+                "start_date": today().isoformat(),
+            },
+        )
+        assert "Det ligner et CPR-nummer" in refused.get_data(True)
+    assert db.session.scalar(select(func.count()).select_from(CourseEnrolment)) == 0
     ok = client.post(
         base + "/enrol",
         data={

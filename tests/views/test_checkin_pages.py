@@ -186,6 +186,16 @@ def test_issue_one_hundred_cards(client, auth, db, centre):
     assert card_count(db) == 100
 
 
+def app_session_text(cookie: str) -> str:
+    """Return the readable payload of a Flask session cookie (signed, not secret)."""
+    import base64
+    import zlib
+
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if cookie.startswith(".") else raw).decode()
+
+
 def test_revoke_card_flow(client, auth, db, centre):
     card = create_card(centre)
     auth.login_as("staff", centres=[centre])
@@ -206,11 +216,17 @@ def test_revoke_card_flow(client, auth, db, centre):
     assert done.status_code == 302
     db.session.rollback()
     assert db.session.get(Card, card.id).is_revoked is True
+    # The flash message travels in the session cookie: it names no code.
+    assert "Kortet er spærret" in client.get(url).get_data(as_text=True)
 
     again = client.post(url, data={"code": code})
     assert again.status_code == 302
+    cookie = client.get_cookie("session").value
     page = client.get(url).get_data(as_text=True)
-    assert "flash-info" in page and code in page
+    assert "flash-info" in page and code not in page
+    assert "Kortet er allerede spærret" in page
+    decoded = app_session_text(cookie)
+    assert card.code not in decoded and code not in decoded
 
 
 def test_revoke_card_unknown_and_invalid_codes(client, auth, db, centre):

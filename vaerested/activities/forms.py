@@ -27,6 +27,7 @@ from wtforms.validators import (
 from vaerested.forms import BaseForm
 from vaerested.i18n import WEEKDAYS
 from vaerested.models import ChangeReason, CourseOutcome, LedBy, RuleKind
+from vaerested.services.cpr import looks_like_cpr
 from vaerested.services.recurrence import parse_exception_dates
 
 #: The job centre's referral reference: short, upper-case, never a name.
@@ -328,6 +329,15 @@ class EnrolForm(BaseForm):
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError(_l("Must not be before the start date."))
+
+    def validate_referral_ref(self, field):
+        if looks_like_cpr(field.data):
+            raise ValidationError(
+                _l(
+                    "This looks like a CPR number. Enter the job centre's short "
+                    "reference, never a person's CPR number."
+                )
+            )
 
 
 class FollowUpForm(BaseForm):

@@ -212,8 +212,9 @@ def revoke_card(centre: Centre):
     if card is None:
         form.code.errors.append(_("No card has this code."))
         return render_template("checkin/card_revoke.html", centre=centre, form=form)
+    # The flash message travels in the session cookie: never the card's code.
     if card.is_revoked:
-        flash(_("Card %(code)s is already blocked.", code=code), "info")
+        flash(_("This card is already blocked."), "info")
         return redirect(url_for("checkin.revoke_card", slug=centre.slug))
     if form.confirm.data != "yes":
         return render_template(
@@ -221,7 +222,5 @@ def revoke_card(centre: Centre):
         )
     ops.revoke_card(form.code.data)
     db.session.commit()
-    flash(
-        _("Card %(code)s is blocked. It can no longer check in.", code=code), "success"
-    )
+    flash(_("The card is blocked. It can no longer check in."), "success")
     return redirect(url_for("checkin.revoke_card", slug=centre.slug))
