@@ -56,3 +56,62 @@ def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path, monkeyp
             tables = db.inspect(conn).get_table_names()
         assert tables == ["alembic_version"]
         db.engine.dispose()
+
+
+def test_record_keys_migration_gives_existing_rows_random_keys(
+    empty_database_url, tmp_path, monkeypatch
+):
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import column, insert, table
+
+    from vaerested.models import Centre, District
+
+    monkeypatch.setenv("VAERESTED_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        }
+    )
+    # The visits table as it was before the migration (no record_key).
+    old_visits = table(
+        "visits",
+        column("centre_id"),
+        column("visit_date"),
+        column("visited_dt"),
+        column("source"),
+        column("created_dt"),
+    )
+    with app.app_context():
+        upgrade(revision="89bdea48b99b")  # the head before record keys
+        with db.engine.begin() as conn:
+            conn.execute(
+                insert(District.__table__).values(
+                    id=1, code="1", name="A", municipality="K"
+                )
+            )
+            conn.execute(
+                insert(Centre.__table__).values(id=1, slug="a", name="A", district_id=1)
+            )
+            moment = datetime(2026, 1, 5, 10, tzinfo=UTC)
+            conn.execute(
+                insert(old_visits),
+                [
+                    {
+                        "centre_id": 1,
+                        "visit_date": date(2026, 1, 5),
+                        "visited_dt": moment,
+                        "source": "tally",
+                        "created_dt": moment,
+                    }
+                    for _ in range(60)
+                ],
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            keys = conn.execute(text("SELECT record_key FROM visits")).scalars().all()
+        assert len(keys) == 60 and set(keys) <= set(range(256))
+        assert len(set(keys)) > 10  # random, not the server default 0
+        db.engine.dispose()
