@@ -49,9 +49,28 @@ class DefaultConfig:
     LANGUAGES = ("da", "en")
     BABEL_DEFAULT_LOCALE = "da"
 
-    #: Failed logins allowed per account (and, times five, per address) in the window.
+    #: Login attempts allowed per account (and, times five, per address) in the
+    #: window; a successful login gives the account its allowance back.
     LOGIN_MAX_FAILURES = 10
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    #: HMAC key for the e-mails in the login log (only their keyed hash is kept).
+    #: Empty means: read ``instance/login_hash_key``, generating it on first start.
+    LOGIN_HASH_KEY = ""
+    #: A staff session ends after this long without a request (a shared centre
+    #: PC left logged in) ...
+    SESSION_IDLE_TIMEOUT = timedelta(hours=12)
+    #: ... and this long after login in any case.
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=24)
+    #: "Keep me logged in": the remember-me cookie, and its server-side session,
+    #: last this long (no idle limit). Logging out ends it at once.
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+
+    #: Days the audit log (downloads, exports, revocations, account and token
+    #: changes) is kept; the retention job deletes older entries.
+    AUDIT_RETENTION_DAYS = 400
+    #: Raw CLI exports (``flask export`` with ``--min-cell`` below this) are
+    #: recorded in the audit log.
+    EXPORT_MIN_CELL_FLOOR = 5
 
     #: Start a background scheduler inside the app. Leave off: production runs
     #: ``flask --app wsgi scheduler run`` as one dedicated process instead.

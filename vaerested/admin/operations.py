@@ -3,6 +3,7 @@
 import logging
 
 from vaerested.auth.passwords import hash_password
+from vaerested.auth.sessions import end_all_sessions
 from vaerested.extensions import db
 from vaerested.models import Centre, District, Role, StaffUser, TargetGroup
 from vaerested.models.users import new_login_id
@@ -63,8 +64,9 @@ def save_target_group(group: TargetGroup | None, data: dict) -> TargetGroup:
 
 
 def end_sessions(user: StaffUser) -> None:
-    """Replace the user's session id, which logs them out everywhere."""
+    """End every session of the user, which logs them out everywhere."""
     user.login_id = new_login_id()
+    end_all_sessions(user)
 
 
 def create_user(

@@ -26,7 +26,10 @@ _CHOICES = {"age_band": AgeBand, "gender": Gender, "housing": Housing}
 
 
 def _body() -> dict:
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # a body nested 200,000 deep
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", _("The body must be a JSON object."))
     return data

@@ -5,8 +5,6 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -22,6 +20,7 @@ from wtforms.validators import (
 
 from vaerested.forms import BaseForm
 from vaerested.i18n import WEEKDAYS
+from vaerested.parsing import BoundedDateField, BoundedIntegerField
 from vaerested.reports.build import FORMATS, REPORTS
 from vaerested.services.periods import MAX_DAY_OF_MONTH, Cadence
 
@@ -49,8 +48,8 @@ def format_choices() -> list[SelectChoice]:
     return [SelectChoice(fmt, FORMAT_LABELS.get(fmt, fmt)) for fmt in FORMATS]
 
 
-def _min_cell_field() -> IntegerField:
-    return IntegerField(
+def _min_cell_field() -> BoundedIntegerField:
+    return BoundedIntegerField(
         _l("Smallest count shown (min-cell)"),
         validators=[DataRequired(), NumberRange(min=1, max=1000)],
         description=_l(
@@ -82,7 +81,7 @@ class ScheduleForm(BaseForm):
         validate_choice=False,  # checked below, only for weekly schedules
         description=_l("The weekday on which last week's export is made."),
     )
-    day_of_month = IntegerField(
+    day_of_month = BoundedIntegerField(
         _l("Run on day (monthly, quarterly)"),
         validators=[Optional(), NumberRange(min=1, max=MAX_DAY_OF_MONTH)],
         default=1,
@@ -125,8 +124,8 @@ class RunNowForm(BaseForm):
 
     report = SelectField(_l("Report"), validators=[DataRequired()])
     format = SelectField(_l("Format"), validators=[DataRequired()])
-    period_start = DateField(_l("From"), validators=[DataRequired()])
-    period_end = DateField(
+    period_start = BoundedDateField(_l("From"), validators=[DataRequired()])
+    period_end = BoundedDateField(
         _l("To"),
         validators=[DataRequired()],
         description=_l("Both days are included."),
