@@ -25,6 +25,8 @@ INT_MAX = 2**31 - 1
 MAX_PAGE = 100_000
 #: Longest text accepted for a number (a 10-digit integer with its sign, spaces).
 _MAX_NUMBER_TEXT = 20
+#: WTForms' own message (translated in its catalogue, domain ``wtforms``).
+_WTFORMS_INT_MESSAGE = "Not a valid integer value."
 
 
 def in_date_range(day: date) -> bool:
@@ -145,7 +147,7 @@ class BoundedIntegerField(IntegerField):
     def process_formdata(self, valuelist):
         if valuelist and len(valuelist[0] or "") > _MAX_NUMBER_TEXT:
             self.data = None
-            raise ValueError(self.gettext("Not a valid integer value."))
+            raise ValueError(self.gettext(_WTFORMS_INT_MESSAGE))
         super().process_formdata(valuelist)
         if self.data is not None and not self.low <= self.data <= self.high:
             self.data = None

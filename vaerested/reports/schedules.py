@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import safe_join
 
+from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
 from vaerested.extensions import db
 from vaerested.i18n import WEEKDAYS
@@ -296,6 +297,12 @@ def run_file(run_id: int, name: str):
             file=name,
             remote_addr=(request.remote_addr or "")[:45],
         )
+    )
+    record_audit(
+        "export_run.download",
+        report=run.report,
+        period=(run.period_start, run.period_end),
+        detail=f"run {run.id} {name}",
     )
     db.session.commit()
     logger.info("User %s downloaded %s of export run %s", current_user.id, name, run_id)

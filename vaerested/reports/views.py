@@ -26,6 +26,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
+from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
 from vaerested.checkin.operations import local_tz
 from vaerested.extensions import db
@@ -294,6 +295,17 @@ def download():
     except ValueError:
         abort(404)
     stem = f"{form.start.data.isoformat()}_{form.end.data.isoformat()}_"
+    centre_ids, district = _scope(form)
+    record_audit(
+        "report.download",
+        centre_id=centre_ids[0] if centre_ids and len(centre_ids) == 1 else None,
+        report=report,
+        period=(form.start.data, form.end.data),
+        detail=f"{stem}{filename}"
+        + (f" district={district}" if district else "")
+        + (f" centres={','.join(map(str, centre_ids))}" if centre_ids else ""),
+    )
+    db.session.commit()
     return Response(
         content,
         mimetype=mimetype,
