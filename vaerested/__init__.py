@@ -26,11 +26,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     from vaerested.database import configure_database
-    from vaerested.parsing import BoundedIntConverter
+    from vaerested.parsing import BoundedIntConverter, refuse_nul_bytes
     from vaerested.security import configure_security
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.url_map.converters["int"] = BoundedIntConverter  # before any route
+    app.before_request(refuse_nul_bytes)
     configure_database(app)
     configure_security(app)
     register_extensions(app)

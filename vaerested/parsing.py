@@ -116,6 +116,28 @@ def arg_page(name: str = "page") -> int:
     return arg_int(name, 1, 1, MAX_PAGE)
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_nul_bytes() -> None:
+    """Answer 400 when the path, a query parameter or a form field holds NUL.
+
+    PostgreSQL cannot store or even compare a text with a NUL byte (it raises
+    DataError); no name, code or date ever contains one. Registered as a
+    ``before_request`` hook, so it guards every view. JSON bodies are checked
+    by the API's own field parsing.
+    """
+    found = "\x00" in request.path or any(
+        "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
+    )
+    if not found and request.mimetype in _FORM_TYPES:
+        found = any(
+            "\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)
+        )
+    if found:
+        abort(400, description=_("The request contains a NUL byte."))
+
+
 class BoundedIntConverter(IntegerConverter):
     """The ``<int:…>`` URL converter, limited to what an id column holds.
 

@@ -153,3 +153,42 @@ def test_district_filter_of_existing_district_still_works(client, db):
     district = create_district(name="North")
     db.session.commit()
     assert client.get(f"/calendar/?district={district.id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/calendar/?target=a%00b",
+        "/centres/a%00b",
+        "/admin/audit?actor=a%00b",
+        "/reports/visits?centre=%00",
+        "/calendar/?target=" + "9" * 40,
+        "/calendar/?district=%C2%B2",
+    ],
+)
+def test_nul_bytes_and_odd_digits_in_queries_are_refused(client, auth, world, url):
+    auth.login_as("admin")
+    assert client.get(url).status_code in (200, 400, 404), url
+
+
+def test_nul_bytes_in_forms_and_api_fields_are_refused(client, auth, world):
+    auth.login_as("admin")
+    response = client.post(
+        "/admin/districts/new",
+        data={"code": "X\x00", "name": "N", "municipality": "København"},
+    )
+    assert response.status_code == 400
+    body = {"centre": "na\x00bo", "code": "x", "idempotency_key": str(uuid.uuid4())}
+    response = client.post("/api/v1/checkins", json=body, headers=world["kiosk"])
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid_field"
+
+
+def test_control_characters_in_names_are_a_form_error(client, auth, world):
+    auth.login_as("admin")
+    response = client.post(
+        "/admin/districts/new",
+        data={"code": "X1", "name": "Nørre\x1bbro", "municipality": "København"},
+    )
+    assert response.status_code == 200
+    assert "kontroltegn" in response.get_data(as_text=True)

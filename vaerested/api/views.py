@@ -46,7 +46,7 @@ def _text(data: dict, field: str, required: bool = True) -> str | None:
                 field=field,
             )
         return None
-    if not isinstance(value, str) or len(value) > 200:
+    if not isinstance(value, str) or len(value) > 200 or "\x00" in value:
         raise ApiError(
             422, "invalid_field", _("%(field)s is not valid.", field=field), field=field
         )

@@ -39,7 +39,7 @@ def _tz() -> ZoneInfo:
 
 def _int_arg(name: str, allowed=None) -> int | None:
     value = request.args.get(name, "")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²" is a digit to Python
         return None
     number = arg_int(name)
     return number if allowed is None or number in allowed else None
@@ -68,8 +68,8 @@ def index():
     district_id = _int_arg("district")
     category = _int_arg("category", {1, 2, 3})
     target = request.args.get("target", "")
-    if target != "everyone" and not target.isdigit():
-        target = ""
+    if target != "everyone":
+        target = str(_int_arg("target") or "")
     first = min(today, days[0])
     start, end = q.day_bounds(first, max(today, days[-1]), tz)
     sessions = q.public_sessions(start, end, district_id, category, target)
