@@ -1,6 +1,7 @@
 """Flask-Login wiring: users come from live server-side sessions."""
 
 import time
+from datetime import timedelta
 
 from flask import Flask, current_app, flash, request, session
 from flask_babel import gettext as _
@@ -48,8 +49,19 @@ def _mark_restored_session(app, user) -> None:
     session["_seen"] = int(time.time())
 
 
+#: Lifetimes that may be given in seconds (an environment variable is a number).
+_DURATIONS = (
+    "SESSION_IDLE_TIMEOUT",
+    "SESSION_ABSOLUTE_LIFETIME",
+    "REMEMBER_COOKIE_DURATION",
+)
+
+
 def init_session_checks(app: Flask) -> None:
     """End idle sessions before any view runs."""
+    for key in _DURATIONS:
+        if isinstance(app.config[key], int | float):
+            app.config[key] = timedelta(seconds=app.config[key])
 
     @app.before_request
     def check_idle_session():
