@@ -109,6 +109,8 @@ class DefaultConfig:
     #: Set to true behind HTTPS (production), so cookies never travel in clear.
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
+    #: Set to true behind HTTPS, like SESSION_COOKIE_SECURE.
+    REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session
