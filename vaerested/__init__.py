@@ -26,9 +26,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     from vaerested.database import configure_database
+    from vaerested.parsing import BoundedIntConverter, refuse_nul_bytes
     from vaerested.security import configure_security
 
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route
+    app.before_request(refuse_nul_bytes)
     configure_database(app)
     configure_security(app)
     register_extensions(app)
@@ -54,7 +57,9 @@ def register_extensions(app: Flask) -> None:
     )
     login_manager.init_app(app)
 
-    import vaerested.auth.loader  # noqa: F401  (registers the user loader)
+    from vaerested.auth.loader import init_session_checks  # registers the loader
+
+    init_session_checks(app)
 
 
 def register_blueprints(app: Flask) -> None:

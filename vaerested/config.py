@@ -23,7 +23,8 @@ class DefaultConfig:
     #: Smallest count shown in exports; 1..MIN_CELL-1 is written as "<MIN_CELL".
     EXPORT_MIN_CELL = 5
     #: Smallest min-cell a web form (run now, schedules) or a scheduled run may
-    #: use; never below 2. Raw counts (min-cell 1) only from the command line.
+    #: use; never below 2. Raw counts (min-cell 1) only from the command line;
+    #: a CLI export with ``--min-cell`` below this is recorded in the audit log.
     EXPORT_MIN_CELL_FLOOR = 5
     #: Background map tiles for the coverage map, e.g.
     #: "https://tile.openstreetmap.org/{z}/{x}/{y}.png". Empty (the default): no
@@ -52,9 +53,25 @@ class DefaultConfig:
     LANGUAGES = ("da", "en")
     BABEL_DEFAULT_LOCALE = "da"
 
-    #: Failed logins allowed per account (and, times five, per address) in the window.
+    #: Login attempts allowed per account (and, times five, per address) in the
+    #: window; a successful login gives the account its allowance back.
     LOGIN_MAX_FAILURES = 10
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    #: HMAC key for the e-mails in the login log (only their keyed hash is kept).
+    #: Empty means: read ``instance/login_hash_key``, generating it on first start.
+    LOGIN_HASH_KEY = ""
+    #: A staff session ends after this long without a request (a shared centre
+    #: PC left logged in) ...
+    SESSION_IDLE_TIMEOUT = timedelta(hours=12)
+    #: ... and this long after login in any case.
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=24)
+    #: "Keep me logged in": the remember-me cookie, and its server-side session,
+    #: last this long (no idle limit). Logging out ends it at once.
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+
+    #: Days the audit log (downloads, exports, revocations, account and token
+    #: changes) is kept; the retention job deletes older entries.
+    AUDIT_RETENTION_DAYS = 400
 
     #: Start a background scheduler inside the app. Leave off: production runs
     #: ``flask --app wsgi scheduler run`` as one dedicated process instead.
@@ -93,6 +110,8 @@ class DefaultConfig:
     #: Set to true behind HTTPS (production), so cookies never travel in clear.
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
+    #: Set to true behind HTTPS, like SESSION_COOKIE_SECURE.
+    REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session

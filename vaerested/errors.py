@@ -5,7 +5,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from vaerested.extensions import db
 
@@ -20,9 +20,24 @@ def wants_json_response() -> bool:
     return accept["application/json"] > accept["text/html"]
 
 
-def error_payload(status: int, message: str) -> dict:
+#: Machine-readable codes of plain HTTP errors in the JSON envelope.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+def error_payload(status: int, message: str, code: str | None = None) -> dict:
     """Return the API's error envelope."""
-    return {"ok": False, "error": {"status": status, "message": message}}
+    code = code or HTTP_CODES.get(status, "http_error")
+    return {"ok": False, "error": {"status": status, "code": code, "message": message}}
 
 
 def init_error_handlers(app: Flask) -> None:
@@ -31,11 +46,15 @@ def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
         message = _("Your form expired. Please reload the page and try again.")
-        return _render(400, message)
+        return _render(400, message, code="csrf_failed")
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
-        return _render(error.code or 500, error.description or "")
+        response = _render(error.code or 500, error.description or "")
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            allow = ", ".join(sorted(error.valid_methods))
+            return (*response, {"Allow": allow})
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
@@ -46,9 +65,9 @@ def init_error_handlers(app: Flask) -> None:
         return _render(500, InternalServerError.description)
 
 
-def _render(status: int, message: str):
+def _render(status: int, message: str, code: str | None = None):
     if wants_json_response():
-        return jsonify(error_payload(status, message)), status
+        return jsonify(error_payload(status, message, code)), status
     template = (
         f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
     )

@@ -4,11 +4,15 @@ WTForms ships no Danish catalogue; ours is ``translations/da/LC_MESSAGES/wtforms
 (domain ``wtforms``). Every form of the app derives from :class:`BaseForm`.
 """
 
+import unicodedata
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
@@ -27,8 +31,40 @@ def wtforms_translations() -> NullTranslations:
 
 
 class BaseForm(FlaskForm):
-    """FlaskForm (CSRF on) with Danish WTForms messages when the UI is Danish."""
+    """FlaskForm (CSRF on) with Danish WTForms messages when the UI is Danish.
+
+    Every text field (not passwords) also refuses NUL bytes and control
+    characters: PostgreSQL cannot store NUL, and a name with a line break or an
+    escape code breaks exports and pages.
+    """
 
     class Meta:
         def get_translations(self, form):
             return wtforms_translations()
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(v) for name, v in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if isinstance(field, _TEXT_FIELDS) and not isinstance(field, PasswordField):
+                extra.setdefault(name, []).append(NoControlCharacters())
+        return super().validate(extra_validators=extra)
+
+
+#: Field types whose text is checked for control characters.
+_TEXT_FIELDS = (StringField,)
+#: Control characters a multi-line text may contain.
+_TEXTAREA_ALLOWED = frozenset("\t\n\r")
+
+
+def has_control_characters(text: str, allowed: frozenset = frozenset()) -> bool:
+    """Return whether ``text`` holds a NUL byte or another control character."""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text or "")
+
+
+class NoControlCharacters:
+    """Refuse NUL bytes and control characters (line breaks only in text areas)."""
+
+    def __call__(self, form, field) -> None:
+        allowed = _TEXTAREA_ALLOWED if isinstance(field, TextAreaField) else frozenset()
+        if isinstance(field.data, str) and has_control_characters(field.data, allowed):
+            raise ValidationError(_l("Remove the control characters from the text."))

@@ -50,6 +50,8 @@ def configure_security(app: Flask) -> None:
     """Ensure a secret key and add security headers to every response."""
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret(app, "secret_key")
+    if not app.config.get("LOGIN_HASH_KEY"):
+        app.config["LOGIN_HASH_KEY"] = load_or_create_secret(app, "login_hash_key")
     hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
     tiles = tile_source(app.config.get("MAP_TILE_URL", ""))
     csp = CSP.replace("img-src 'self'", f"img-src 'self' {tiles}") if tiles else CSP

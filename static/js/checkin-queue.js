@@ -122,8 +122,68 @@
     });
   }
 
+  // Server faults (5xx, 429): an item is retried with exponential backoff and
+  // given up after MAX_TRIES; it then stays on the device, marked failed and
+  // shown to staff, instead of being sent forever. (A test may shorten the
+  // times through window.VaerestedQueueOptions.)
+  var options = window.VaerestedQueueOptions || {};
+  var MAX_TRIES = options.maxTries || 8;
+  var BASE_DELAY_MS = options.baseDelayMs || 5000;
+  var MAX_DELAY_MS = options.maxDelayMs || 10 * 60 * 1000;
+
+  function isDue(item, now) {
+    return !item.failed && (!item.retryAt || item.retryAt <= now);
+  }
+
+  function noteServerError(item, error) {
+    item.tries = (item.tries || 0) + 1;
+    item.lastError = (error && error.code) || "";
+    if (item.tries >= MAX_TRIES) item.failed = true;
+    else item.retryAt = Date.now() + Math.min(MAX_DELAY_MS, BASE_DELAY_MS * Math.pow(2, item.tries - 1));
+    return run("readwrite", function (store) {
+      if (!store) { memory[item.id] = item; return null; }
+      return store.put(item);
+    }).then(function () { return item; });
+  }
+
+  // List the given-up items inside root (created on first use), with a way to
+  // clear each once staff have noted it.
+  function showFailed(root, items, texts, onRemove) {
+    var box = root.querySelector("[data-role=failed-items]");
+    if (!box) {
+      box = document.createElement("section");
+      box.setAttribute("data-role", "failed-items");
+      box.setAttribute("data-testid", "failed-items");
+      box.className = "flash flash-error";
+      box.setAttribute("role", "alert");
+      root.appendChild(box);
+    }
+    box.hidden = !items.length;
+    box.textContent = "";
+    if (!items.length) return;
+    var p = document.createElement("p");
+    p.textContent = texts.failed;
+    box.appendChild(p);
+    var ul = document.createElement("ul");
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      li.setAttribute("data-testid", "failed-item");
+      li.textContent = item.kind + " · " + new Date(item.created).toLocaleString() +
+        " (" + item.tries + "×" + (item.lastError ? " " + item.lastError : "") + ") ";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = texts.remove;
+      button.addEventListener("click", function () { remove(item.id).then(onRemove); });
+      li.appendChild(button);
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+
   window.VaerestedQueue = {
     add: add, remove: remove, get: get, list: list, uuid: uuid, localIso: localIso,
+    isDue: isDue, noteServerError: noteServerError, showFailed: showFailed,
     persistent: function () { return openDb().then(function (db) { return !!db; }); }
   };
 })();

@@ -98,11 +98,15 @@
 
   App.prototype.updatePending = function () {
     var self = this;
-    return Queue.list(this.scope).then(function (items) {
+    return Queue.list(this.scope).then(function (all) {
+      var items = all.filter(function (item) { return !item.failed; });
       var el = self.el("pending-count");
       if (el) el.textContent = String(items.length);
       var box = self.el("pending");
       if (box) box.setAttribute("data-pending", items.length ? "yes" : "no");
+      Queue.showFailed(self.root, all.filter(function (item) { return item.failed; }),
+        { failed: self.msg("failed"), remove: self.msg("failed-remove") },
+        function () { self.updatePending(); });
     });
   };
 
@@ -150,6 +154,7 @@
         function next() {
           if (i >= items.length) return null;
           var item = items[i++];
+          if (!Queue.isDue(item, Date.now())) return next();  // backing off, or given up
           self.inFlight = item.id;
           return self.request("POST", item.path, item.body).then(function (result) {
             self.inFlight = null;
@@ -159,9 +164,9 @@
               return "stop";
             }
             if (result.kind === "retry") {
-              // A server fault: keep this item, but let the others through.
+              // A server fault: keep this item (backing off), let the others through.
               self.stopReason = result;
-              return next();
+              return Queue.noteServerError(item, result.error).then(next);
             }
             self.setOnline(true);
             return Queue.remove(item.id).then(function () {

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from tests.factories import DEFAULT_PASSWORD, create_centre, create_user
-from vaerested.models import LoginAttempt
+from vaerested.models import LoginAttempt, LoginCounter
 
 
 def test_login_lands_admin_on_centres(client, auth, db):
@@ -70,8 +70,8 @@ def test_rate_limit_window_expires(app, auth, db):
     auth.login("t@example.org", "x")
     auth.login("t@example.org", "x")
     # Age the failures past the window.
-    for attempt in db.session.scalars(select(LoginAttempt)):
-        attempt.attempted_dt = attempt.attempted_dt - timedelta(minutes=16)
+    for counter in db.session.scalars(select(LoginCounter)):
+        counter.window_start_dt = counter.window_start_dt - timedelta(minutes=16)
     db.session.commit()
     assert auth.login("t@example.org").status_code == 302
 
@@ -97,9 +97,9 @@ def test_open_redirect_is_refused(client, db):
 def test_password_change_invalidates_sessions(client, auth, db):
     user = auth.login_as("admin")
     assert client.get("/centres/").status_code == 200
-    from vaerested.models.users import new_login_id
+    from vaerested.admin.operations import end_sessions
 
-    user.login_id = new_login_id()
+    end_sessions(user)
     db.session.commit()
     assert client.get("/centres/").status_code == 302
 

@@ -55,6 +55,7 @@ ACCESS = {
     "centres.profile": ("centre", "leader"),
     "centres.hours": ("centre", "leader"),
     # admin
+    "admin.audit": "admin",
     "admin.districts": "admin",
     "admin.district_create": "admin",
     "admin.district_edit": "admin",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tests.factories import create_centre, create_visit
 from vaerested.extensions import db as _db
 from vaerested.models import (
+    AuditEvent,
     ExportDownload,
     ExportRun,
     ExportSchedule,
@@ -260,6 +261,17 @@ def test_run_now_lifecycle_and_audited_download(client, auth, db):
         name,
         "127.0.0.1",
     )
+    [event] = db.session.scalars(select(AuditEvent)).all()
+    assert (event.action, event.actor_id, event.report) == (
+        "export_run.download",
+        admin.id,
+        "visits",
+    )
+    assert (event.period_start, event.period_end) == (
+        date(2026, 2, 1),
+        date(2026, 2, 28),
+    )
+    assert name in event.detail and event.remote_addr == "127.0.0.1"
 
 
 def test_run_now_in_the_background_shows_progress(app, client, auth, db):

@@ -5,8 +5,6 @@ import re
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -27,6 +25,7 @@ from wtforms.validators import (
 from vaerested.forms import BaseForm
 from vaerested.i18n import WEEKDAYS
 from vaerested.models import ChangeReason, CourseOutcome, LedBy, RuleKind
+from vaerested.parsing import BoundedDateField, BoundedIntegerField
 from vaerested.services.cpr import looks_like_cpr
 from vaerested.services.recurrence import parse_exception_dates
 
@@ -119,7 +118,7 @@ class ActivityFields:
         description=_l("E.g. the job centre or psychiatry; not a person's name."),
     )
     place = StringField(_l("Room or place"), validators=[Optional(), Length(max=100)])
-    capacity = IntegerField(
+    capacity = BoundedIntegerField(
         _l("Places"),
         validators=[Optional(), NumberRange(min=1, max=1000)],
         description=_l("Leave empty for no limit."),
@@ -150,9 +149,11 @@ class RuleFields:
         choices=choices((n, label) for n, label in enumerate(WEEKDAYS)),
         coerce=int,
     )
-    interval_weeks = IntegerField(
+    interval_weeks = BoundedIntegerField(
         _l("Every … weeks"),
         default=1,
+        # Left empty (or hidden for monthly rules) it means every week.
+        filters=[lambda value: 1 if value is None else value],
         validators=[Optional(), NumberRange(min=1, max=52)],
         description=_l("1 = every week, 2 = every other week."),
     )
@@ -162,8 +163,8 @@ class RuleFields:
         coerce=int,
         description=_l("For monthly: e.g. the first Monday of the month."),
     )
-    start_date = DateField(_l("From date"), validators=[InputRequired()])
-    end_date = DateField(
+    start_date = BoundedDateField(_l("From date"), validators=[InputRequired()])
+    end_date = BoundedDateField(
         _l("Until date"),
         validators=[Optional()],
         description=_l("Leave empty to keep going."),
@@ -245,7 +246,7 @@ class SessionChangeForm(BaseForm):
         choices=choices([("", "–"), *REASON_LABELS.items()]),
         description=_l("About the session, never about a person."),
     )
-    day = DateField(_l("New date"), validators=[Optional()])
+    day = BoundedDateField(_l("New date"), validators=[Optional()])
     start_time = TimeField(_l("New start"), validators=[Optional()])
     end_time = TimeField(_l("New end"), validators=[Optional()])
     submit = SubmitField(_l("Save change"))
@@ -274,12 +275,12 @@ class SessionChangeForm(BaseForm):
 class AttendanceForm(BaseForm):
     """The anonymous counts of a session."""
 
-    headcount = IntegerField(
+    headcount = BoundedIntegerField(
         _l("Attendees without a card"),
         validators=[InputRequired(), NumberRange(min=0, max=10000)],
         description=_l("Counted heads; scanned cards are added to these."),
     )
-    volunteers = IntegerField(
+    volunteers = BoundedIntegerField(
         _l("Volunteers running it"),
         default=0,
         validators=[InputRequired(), NumberRange(min=0, max=1000)],
@@ -319,9 +320,9 @@ class EnrolForm(BaseForm):
         description=_l("The job centre's reference, e.g. BIF-2026-0042. No names."),
         filters=[lambda s: (s or "").strip().upper()],
     )
-    start_date = DateField(_l("Start"), validators=[InputRequired()])
-    end_date = DateField(_l("End"), validators=[Optional()])
-    planned_sessions = IntegerField(
+    start_date = BoundedDateField(_l("Start"), validators=[InputRequired()])
+    end_date = BoundedDateField(_l("End"), validators=[Optional()])
+    planned_sessions = BoundedIntegerField(
         _l("Planned sessions"), validators=[Optional(), NumberRange(min=1, max=500)]
     )
     submit = SubmitField(_l("Enrol"))
@@ -343,7 +344,7 @@ class EnrolForm(BaseForm):
 class FollowUpForm(BaseForm):
     """A follow-up: a date and an outcome from the fixed list; no notes."""
 
-    follow_up_date = DateField(_l("Date"), validators=[InputRequired()])
+    follow_up_date = BoundedDateField(_l("Date"), validators=[InputRequired()])
     outcome = SelectField(
         _l("Outcome"), choices=choices(OUTCOME_LABELS.items()), coerce=CourseOutcome
     )

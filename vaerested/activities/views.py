@@ -36,6 +36,7 @@ from vaerested.centres.queries import target_group_choices
 from vaerested.extensions import db
 from vaerested.models import ActivityRule, Centre, Role
 from vaerested.models.base import utcnow
+from vaerested.parsing import MIN_DATE, arg_date
 from vaerested.services import landscape as geometry
 
 STAFF = ("staff",)  # leaders and admins rank above staff
@@ -70,11 +71,8 @@ def _today() -> date:
     return utcnow().astimezone(tz_()).date()
 
 
-def _parse_day(text: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(text) if text else default
-    except ValueError:
-        return default
+def _parse_day(name: str, default: date) -> date:
+    return arg_date(name, default)
 
 
 def _flash_warnings(sessions) -> None:
@@ -129,7 +127,7 @@ def index(centre: Centre):
             counts=q.attendance_counts(s.id for s in sessions[:60]),
             view=view,
         )
-    day = _parse_day(request.args.get("week"), today)
+    day = _parse_day("week", today)
     monday = day - timedelta(days=day.weekday())
     days = [monday + timedelta(days=n) for n in range(7)]
     start, end = q.day_bounds(days[0], days[-1], tz)
@@ -271,8 +269,8 @@ def rule_edit(centre: Centre, activity_id: int, rule_id: int):
 def landscape():
     """Draw the offer landscape and the delivered profile of a period."""
     today = _today()
-    last = _parse_day(request.args.get("to"), today)
-    first = _parse_day(request.args.get("from"), last - timedelta(days=27))
+    last = _parse_day("to", today)
+    first = _parse_day("from", max(last - timedelta(days=27), MIN_DATE))
     if first > last:
         first, last = last, first
     if (last - first).days > 366:

@@ -1,7 +1,7 @@
-"""Cross-cutting administration: staff accounts, districts, target groups."""
+"""Cross-cutting administration: staff accounts, districts, target groups, audit log."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from vaerested.admin import views  # noqa: E402,F401
+from vaerested.admin import audit_views, views  # noqa: E402,F401

@@ -3,13 +3,11 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
     BooleanField,
     EmailField,
     FloatField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -28,7 +26,9 @@ from wtforms.validators import (
 from vaerested.auth.passwords import MIN_PASSWORD_LENGTH
 from vaerested.centres.forms import MultiCheckboxField, choice_list
 from vaerested.extensions import db
+from vaerested.forms import BaseForm
 from vaerested.models import District, Role, StaffUser, TargetGroup
+from vaerested.parsing import BoundedIntegerField
 
 ROLE_LABELS = {
     Role.STAFF: _l("Staff"),
@@ -38,7 +38,7 @@ ROLE_LABELS = {
 GROUP_CODE_RE = re.compile(r"^[a-z0-9_]+$")
 
 
-class DistrictForm(FlaskForm):
+class DistrictForm(BaseForm):
     """A district; ``district`` is the one being edited, or None."""
 
     code = StringField(
@@ -52,7 +52,7 @@ class DistrictForm(FlaskForm):
         validators=[DataRequired(), Length(max=100)],
         default="København",
     )
-    target_population = IntegerField(
+    target_population = BoundedIntegerField(
         _l("Estimated target group"),
         validators=[Optional(), NumberRange(min=0)],
         description=_l(
@@ -85,7 +85,7 @@ class DistrictForm(FlaskForm):
             raise ValidationError(_l("Another district already uses this code."))
 
 
-class TargetGroupForm(FlaskForm):
+class TargetGroupForm(BaseForm):
     """An entry of the managed list of target groups."""
 
     code = StringField(
@@ -150,7 +150,7 @@ def _password_fields():
     return password, confirm
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(BaseForm):
     """A staff account's name, role, centres and active flag.
 
     ``user`` is the account edited (None when creating); ``actor`` is the
@@ -227,14 +227,14 @@ class UserCreateForm(UserEditForm):
             raise ValidationError(_l("An account with this e-mail already exists."))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(BaseForm):
     """A new password for an account; every session of that account ends."""
 
     password, confirm = _password_fields()
     submit = SubmitField(_l("Set password"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """An empty form: the POST and its CSRF token are the confirmation."""
 
     submit = SubmitField(_l("Confirm"))

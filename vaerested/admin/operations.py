@@ -2,7 +2,9 @@
 
 import logging
 
+from vaerested.audit import record_audit
 from vaerested.auth.passwords import hash_password
+from vaerested.auth.sessions import end_all_sessions
 from vaerested.extensions import db
 from vaerested.models import Centre, District, Role, StaffUser, TargetGroup
 from vaerested.models.users import new_login_id
@@ -62,9 +64,19 @@ def save_target_group(group: TargetGroup | None, data: dict) -> TargetGroup:
     return group
 
 
+def _describe(user: StaffUser) -> str:
+    """Return an audit detail naming the account, its role, state and centres."""
+    centres = ",".join(c.slug for c in user.centres) or "-"
+    state = "active" if user.is_active_account else "inactive"
+    return (
+        f"user {user.id} {user.email} role={user.role.value} {state} centres={centres}"
+    )
+
+
 def end_sessions(user: StaffUser) -> None:
-    """Replace the user's session id, which logs them out everywhere."""
+    """End every session of the user, which logs them out everywhere."""
     user.login_id = new_login_id()
+    end_all_sessions(user)
 
 
 def create_user(
@@ -81,6 +93,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     logger.info("User %s created with role %s", user.id, role.value)
+    record_audit("user.create", detail=_describe(user))
     return user
 
 
@@ -100,6 +113,7 @@ def update_user(
     user.is_active_account = is_active
     db.session.flush()
     logger.info("User %s updated (role %s, active %s)", user.id, role.value, is_active)
+    record_audit("user.update", detail=_describe(user))
 
 
 def set_password(user: StaffUser, password: str) -> None:
@@ -108,6 +122,7 @@ def set_password(user: StaffUser, password: str) -> None:
     end_sessions(user)
     db.session.flush()
     logger.info("Password of user %s reset", user.id)
+    record_audit("user.password", detail=_describe(user))
 
 
 def deactivate_user(user: StaffUser) -> None:
@@ -116,3 +131,4 @@ def deactivate_user(user: StaffUser) -> None:
     end_sessions(user)
     db.session.flush()
     logger.info("User %s deactivated", user.id)
+    record_audit("user.deactivate", detail=_describe(user))

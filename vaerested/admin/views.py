@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +28,7 @@ from vaerested.admin.operations import (
     update_user,
 )
 from vaerested.auth.decorators import role_required
+from vaerested.auth.sessions import log_in
 from vaerested.centres.forms import choice_list
 from vaerested.extensions import db
 from vaerested.models import Centre, District, StaffUser, TargetGroup
@@ -193,7 +194,8 @@ def user_password(user_id: int):
         set_password(user, form.password.data)
         db.session.commit()
         if user.id == current_user.id:
-            login_user(user)  # keep this session; every other one has ended
+            log_in(user)  # keep this browser logged in; every other one has ended
+            db.session.commit()
         flash(
             _(
                 "New password set for %(email)s. They must log in again.",

@@ -4,18 +4,8 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from vaerested.api import bp
+from vaerested.errors import HTTP_CODES
 from vaerested.extensions import db
-
-#: Codes for plain HTTP errors raised inside API views.
-HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-}
 
 
 class ApiError(Exception):

@@ -46,15 +46,28 @@ AUTH_ERRORS = {
     "404": _error("unknown_centre."),
     "409": _error("centre_inactive."),
     "422": _error("missing_field or invalid_field (the error names the field)."),
+    "405": _error("method_not_allowed; the Allow header lists the methods."),
+    "500": _error("internal_error: a fault of the server, logged; retry later."),
 }
 ATTRIBUTES = {
-    "home_district": {"type": "string", "description": "District code."},
-    "age_band": {"enum": ["under_25", "25_39", "40_59", "60_plus"]},
-    "gender": {"enum": ["woman", "man", "other"]},
-    "housing": {"enum": ["own_home", "residential_centre", "homeless", "other"]},
+    "home_district": {
+        "type": "string",
+        "maxLength": 200,
+        "description": "District code.",
+    },
+    # A string from the list; null is not a value (leave the field out instead).
+    "age_band": {"type": "string", "enum": ["under_25", "25_39", "40_59", "60_plus"]},
+    "gender": {"type": "string", "enum": ["woman", "man", "other"]},
+    "housing": {
+        "type": "string",
+        "enum": ["own_home", "residential_centre", "homeless", "other"],
+    },
 }
+#: A text field the API refuses when empty (422 missing_field) or over 200 long.
+REQUIRED_TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 SCANNED_AT = {
     "type": "string",
+    "maxLength": 200,
     "description": (
         "ISO 8601 time of the scan. Without an offset it is local time in the "
         "server's TIMEZONE (an ambiguous or skipped DST time is read with "
@@ -65,6 +78,7 @@ SCANNED_AT = {
 KEY = {
     "type": "string",
     "format": "uuid",
+    "minLength": 1,
     "description": "Client-made UUID; a replay is answered, never counted twice.",
 }
 
@@ -206,15 +220,15 @@ def openapi_document() -> dict:
                 "CentreRequest": {
                     "type": "object",
                     "required": ["centre"],
-                    "properties": {"centre": {"type": "string"}},
+                    "properties": {"centre": REQUIRED_TEXT},
                 },
                 "CheckinRequest": {
                     "type": "object",
                     "required": ["centre", "code", "idempotency_key"],
                     "properties": {
-                        "centre": {"type": "string", "description": "Centre slug."},
+                        "centre": {**REQUIRED_TEXT, "description": "Centre slug."},
                         "code": {
-                            "type": "string",
+                            **REQUIRED_TEXT,
                             "description": "Card code as printed, e.g. "
                             "K7Q2-9XMD-F3AB-CD5E-Q (case, spaces, hyphens, O/I/L "
                             "are forgiven; the check symbol is verified).",
@@ -235,7 +249,7 @@ def openapi_document() -> dict:
                     "type": "object",
                     "required": ["centre", "idempotency_key"],
                     "properties": {
-                        "centre": {"type": "string"},
+                        "centre": REQUIRED_TEXT,
                         "scanned_at": SCANNED_AT,
                         "idempotency_key": KEY,
                         **ATTRIBUTES,
@@ -264,7 +278,7 @@ def openapi_document() -> dict:
                 "RevokeRequest": {
                     "type": "object",
                     "required": ["code"],
-                    "properties": {"code": {"type": "string"}},
+                    "properties": {"code": REQUIRED_TEXT},
                 },
                 "Revoked": {
                     "type": "object",

@@ -89,6 +89,7 @@ def create_access_token(
     db.session.add(token)
     db.session.flush()
     logger.info("Created %s token %s", kind.value, token.id)
+    _audit_token(f"{kind.value}_token.create", token, actor=created_by)
     return token, plaintext
 
 
@@ -98,7 +99,17 @@ def revoke_access_token(token: AccessToken) -> None:
         token.revoked_dt = utcnow()
         db.session.flush()
         logger.info("Revoked token %s", token.id)
+        _audit_token(f"{TokenKind(token.kind).value}_token.revoke", token)
     clear_cache()
+
+
+def _audit_token(action: str, token: AccessToken, actor=None) -> None:
+    from vaerested.audit import record_audit
+
+    detail = f"token {token.id}" + (f" user {token.user_id}" if token.user_id else "")
+    if token.label:
+        detail += f" «{token.label}»"
+    record_audit(action, actor=actor, centre_id=token.centre_id, detail=detail)
 
 
 def _cache() -> dict:

@@ -26,7 +26,10 @@ _CHOICES = {"age_band": AgeBand, "gender": Gender, "housing": Housing}
 
 
 def _body() -> dict:
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # a body nested 200,000 deep
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", _("The body must be a JSON object."))
     return data
@@ -43,7 +46,7 @@ def _text(data: dict, field: str, required: bool = True) -> str | None:
                 field=field,
             )
         return None
-    if not isinstance(value, str) or len(value) > 200:
+    if not isinstance(value, str) or len(value) > 200 or "\x00" in value:
         raise ApiError(
             422, "invalid_field", _("%(field)s is not valid.", field=field), field=field
         )

@@ -12,11 +12,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from vaerested.auth import bp
 from vaerested.auth.forms import LoginForm
-from vaerested.auth.operations import authenticate, is_rate_limited
+from vaerested.auth.loader import end_browser_session
+from vaerested.auth.operations import authenticate, reserve_attempt
+from vaerested.auth.sessions import log_in
 from vaerested.extensions import db
 
 
@@ -46,7 +48,7 @@ def login():
         email = form.email.data.strip().lower()
         addr = request.remote_addr or ""
         cfg = current_app.config
-        if is_rate_limited(
+        if not reserve_attempt(
             email, addr, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_FAILURE_WINDOW"]
         ):
             flash(
@@ -56,13 +58,14 @@ def login():
             status = 429
         else:
             user = authenticate(email, form.password.data, addr)
-            db.session.commit()
             if user is not None:
                 lang = session.get("lang")
                 session.clear()  # a fresh session on login (no fixation)
                 if lang:
                     session["lang"] = lang
-                login_user(user, remember=form.remember.data)
+                log_in(user, remember=form.remember.data)
+            db.session.commit()
+            if user is not None:
                 return redirect(
                     _safe_next(request.args.get("next")) or url_for("main.index")
                 )
@@ -74,11 +77,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (POST only, so a link or image cannot log anyone out)."""
-    logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    """Log out (POST only, so a link or image cannot log anyone out).
+
+    The server-side session ends, so a copy of either cookie opens nothing.
+    """
+    end_browser_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

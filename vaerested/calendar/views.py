@@ -5,7 +5,7 @@ description, category, place, time, target group and whether the centre is
 open now. No attendance, no staff, no cards.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -26,6 +26,7 @@ from vaerested.calendar import bp
 from vaerested.extensions import db
 from vaerested.models import Centre, District, TargetGroup
 from vaerested.models.base import utcnow
+from vaerested.parsing import arg_date, arg_int
 from vaerested.services.opening_hours import group_by_weekday, is_open_at
 
 #: Days before today that a feed still lists (so a calendar app keeps them).
@@ -38,9 +39,9 @@ def _tz() -> ZoneInfo:
 
 def _int_arg(name: str, allowed=None) -> int | None:
     value = request.args.get(name, "")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²" is a digit to Python
         return None
-    number = int(value)
+    number = arg_int(name)
     return number if allowed is None or number in allowed else None
 
 
@@ -61,17 +62,14 @@ def index():
     tz = _tz()
     now = utcnow()
     today = now.astimezone(tz).date()
-    try:
-        day = date.fromisoformat(request.args.get("week", ""))
-    except ValueError:
-        day = today
+    day = arg_date("week", today)
     monday = day - timedelta(days=day.weekday())
     days = [monday + timedelta(days=n) for n in range(7)]
     district_id = _int_arg("district")
     category = _int_arg("category", {1, 2, 3})
     target = request.args.get("target", "")
-    if target != "everyone" and not target.isdigit():
-        target = ""
+    if target != "everyone":
+        target = str(_int_arg("target") or "")
     first = min(today, days[0])
     start, end = q.day_bounds(first, max(today, days[-1]), tz)
     sessions = q.public_sessions(start, end, district_id, category, target)

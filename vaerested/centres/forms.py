@@ -4,7 +4,6 @@ import re
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -12,7 +11,6 @@ from wtforms import (
     FloatField,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,8 +27,10 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from vaerested.extensions import db
+from vaerested.forms import BaseForm
 from vaerested.i18n import WEEKDAYS
 from vaerested.models import Centre, OperatorType, Visitation
+from vaerested.parsing import BoundedIntegerField
 from vaerested.services.opening_hours import overlapping_pairs
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -69,7 +69,7 @@ def optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class CentreProfileForm(FlaskForm):
+class CentreProfileForm(BaseForm):
     """The offer profile, which a centre's leader keeps up to date."""
 
     address = StringField(
@@ -95,7 +95,7 @@ class CentreProfileForm(FlaskForm):
         coerce=int,
         description=_l("Groups the centre reaches out to in particular."),
     )
-    typical_daily_users = IntegerField(
+    typical_daily_users = BoundedIntegerField(
         _l("Typical users per day"),
         validators=[Optional(), NumberRange(min=0, max=10000)],
         description=_l("About 20 for a small centre, 50 for a large one."),
@@ -166,7 +166,7 @@ class CentreCreateForm(CentreEditForm):
             raise ValidationError(_l("Another centre already uses this slug."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """An empty form: the POST and its CSRF token are the confirmation."""
 
     submit = SubmitField(_l("Confirm"))
@@ -209,7 +209,7 @@ class IntervalForm(Form):
         )
 
 
-class HoursForm(FlaskForm):
+class HoursForm(BaseForm):
     """A centre's weekly opening intervals, several per weekday."""
 
     intervals = FieldList(FormField(IntervalForm), min_entries=0)

@@ -157,6 +157,11 @@ def revoke_card(code: str) -> Card | None:
         card.revoked_dt = utcnow()
         db.session.flush()
         logger.info("Revoked card %s", card.id)
+        from vaerested.audit import record_audit
+
+        record_audit(
+            "card.revoke", centre_id=card.issued_centre_id, detail=f"card {card.id}"
+        )
     return card
 
 

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from vaerested.audit import record_audit
 from vaerested.extensions import db
 from vaerested.models import Centre
 from vaerested.reports.build import (
@@ -81,5 +82,18 @@ def cli(report, start, end, fmt, out_dir, min_cell, centres, district):
         paths = write_report(tables, fmt, Path(out_dir))
     except ReportError as error:
         _fail(str(error))
+    floor = int(current_app.config.get("EXPORT_MIN_CELL_FLOOR", 5))
+    if min_cell < floor:  # raw figures leave the system: keep a record
+        record_audit(
+            "export.raw",
+            actor_label="cli",
+            report=report,
+            period=(start_date, end_date),
+            detail=f"min_cell={min_cell} format={fmt} "
+            + " ".join(path.name for path in paths)
+            + (f" centres={','.join(centres)}" if centres else "")
+            + (f" district={district}" if district else ""),
+        )
+        db.session.commit()
     for path in paths:
         click.echo(str(path))

@@ -13,6 +13,7 @@ from vaerested.models.activities import (
     SessionAttendance,
     SessionScan,
 )
+from vaerested.models.audit import AuditEvent
 from vaerested.models.base import Base
 from vaerested.models.cards import (
     AccessToken,
@@ -41,6 +42,7 @@ from vaerested.models.exports import (
     RunStatus,
 )
 from vaerested.models.report_cache import ReportCacheEntry
+from vaerested.models.sessions import LoginCounter, StaffSession
 from vaerested.models.users import LoginAttempt, Role, StaffUser, staff_centres
 from vaerested.models.visits import Visit, VisitSource
 
@@ -72,7 +74,10 @@ __all__ = [
     "TokenKind",
     "Visit",
     "VisitSource",
+    "AuditEvent",
     "Base",
+    "LoginCounter",
+    "StaffSession",
     "Centre",
     "District",
     "LoginAttempt",

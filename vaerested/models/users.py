@@ -73,7 +73,9 @@ class StaffUser(UserMixin, Base):
         return self.role == Role.ADMIN
 
     def get_id(self) -> str:
-        return self.login_id
+        # The token of the server-side session being logged in (see
+        # vaerested.auth.sessions); it goes into the session and remember cookies.
+        return getattr(self, "session_token", "")
 
     def can_access_centre(self, centre: Centre) -> bool:
         """Return whether this user may see and act for ``centre``."""
@@ -89,8 +91,10 @@ class LoginAttempt(Base):
     __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The e-mail typed (lower-case); a staff login name, never citizen data.
-    email: Mapped[str] = mapped_column(String(254))
+    #: Keyed hash (HMAC-SHA256, hex) of the e-mail typed, lower-case: the log
+    #: groups attempts per account without keeping what was typed (it may be a
+    #: password typed in the wrong field).
+    email_hash: Mapped[str] = mapped_column(String(64))
     #: Client address as seen by the app.
     remote_addr: Mapped[str] = mapped_column(String(45), default="")
     attempted_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -99,7 +103,7 @@ class LoginAttempt(Base):
     )
 
     __table_args__ = (
-        Index("ix_login_attempts_email_dt", "email", "attempted_dt"),
+        Index("ix_login_attempts_email_hash_dt", "email_hash", "attempted_dt"),
         Index("ix_login_attempts_addr_dt", "remote_addr", "attempted_dt"),
     )
 

@@ -1,11 +1,14 @@
 """File formats of the reports: CSV, JSON, XLSX and the coverage GeoJSON.
 
 - CSV: UTF-8 (no BOM), comma, a header row, ``\\n`` line ends; an empty value
-  is an empty cell, a suppressed count is the text ``<5``.
+  is an empty cell, a suppressed count is the text ``<5``. A text cell that a
+  spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first)
+  gets a leading ``'``.
 - JSON: one file per table holding a list of row objects; counts and ratios
   are numbers, a suppressed count the string ``"<5"``, an empty value ``null``.
 - XLSX: one workbook per report with one sheet per table (openpyxl); numbers
-  are numeric cells, a suppressed count a text cell, an empty value no value.
+  are numeric cells, a suppressed count a text cell, an empty value no value;
+  text is always a string cell, never a formula.
 - GeoJSON: a FeatureCollection of the districts that have a boundary, each
   with its coverage row (JSON conventions) as properties.
 
@@ -22,6 +25,8 @@ import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from vaerested.services.spreadsheet import is_formula_like, neutralise
 
 if TYPE_CHECKING:
     from vaerested.reports.build import Table
@@ -47,13 +52,24 @@ def _note(table: Table) -> str | None:
     return file_note(table.min_cell) if protected else None
 
 
+def _csv_cell(value):
+    """Return a CSV cell: no formula, and a CR as a line feed (the writer only
+    quotes a cell with the ``\\n`` line end, so a bare CR would split the row)."""
+    if value is None:
+        return ""
+    value = neutralise(value)
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def csv_text(table: Table) -> str:
     """Return ``table`` as CSV text (a protected table ends with its note)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.columns)
+    writer.writerow([_csv_cell(c) for c in table.columns])
     for row in table.rows:
-        writer.writerow(["" if row[c] is None else row[c] for c in table.columns])
+        writer.writerow([_csv_cell(row[c]) for c in table.columns])
     note = _note(table)
     if note is not None:
         writer.writerow([f"# {note}"])
@@ -102,6 +118,9 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
             cell.font = bold
         for row in table.rows:
             sheet.append([json_value(row[c]) for c in table.columns])
+            for cell in sheet[sheet.max_row]:
+                if is_formula_like(cell.value):
+                    cell.data_type = "s"  # openpyxl took "=…" for a formula
         sheet.freeze_panes = "A2"
     note = next((n for n in map(_note, tables) if n is not None), None)
     if note is not None:

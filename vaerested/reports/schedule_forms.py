@@ -7,8 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -24,6 +22,7 @@ from wtforms.validators import (
 
 from vaerested.forms import BaseForm
 from vaerested.i18n import WEEKDAYS
+from vaerested.parsing import BoundedDateField, BoundedIntegerField
 from vaerested.reports.build import FORMATS, REPORTS
 from vaerested.services.periods import MAX_DAY_OF_MONTH, Cadence
 
@@ -70,8 +69,8 @@ def _at_least_floor(form, field) -> None:
         )
 
 
-def _min_cell_field() -> IntegerField:
-    return IntegerField(
+def _min_cell_field() -> BoundedIntegerField:
+    return BoundedIntegerField(
         _l("Smallest count shown (min-cell)"),
         validators=[DataRequired(), NumberRange(min=1, max=1000), _at_least_floor],
         description=_l(
@@ -103,7 +102,7 @@ class ScheduleForm(BaseForm):
         validate_choice=False,  # checked below, only for weekly schedules
         description=_l("The weekday on which last week's export is made."),
     )
-    day_of_month = IntegerField(
+    day_of_month = BoundedIntegerField(
         _l("Run on day (monthly, quarterly)"),
         validators=[Optional(), NumberRange(min=1, max=MAX_DAY_OF_MONTH)],
         default=1,
@@ -146,8 +145,8 @@ class RunNowForm(BaseForm):
 
     report = SelectField(_l("Report"), validators=[DataRequired()])
     format = SelectField(_l("Format"), validators=[DataRequired()])
-    period_start = DateField(_l("From"), validators=[DataRequired()])
-    period_end = DateField(
+    period_start = BoundedDateField(_l("From"), validators=[DataRequired()])
+    period_end = BoundedDateField(
         _l("To"),
         validators=[DataRequired()],
         description=_l("Both days are included."),

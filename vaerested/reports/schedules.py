@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import safe_join
 
+from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
 from vaerested.extensions import db
 from vaerested.i18n import WEEKDAYS
@@ -32,6 +33,7 @@ from vaerested.models import (
     RunOrigin,
     RunStatus,
 )
+from vaerested.parsing import arg_int, arg_page
 from vaerested.reports import bp
 from vaerested.reports.formats import MIMETYPES
 from vaerested.reports.jobs import enqueue_run, exports_dir, local_today, start_run
@@ -194,12 +196,11 @@ def schedule_deactivate(schedule_id: int):
 @role_required("admin")
 def runs():
     """List export runs, newest first, with their files."""
-    page = request.args.get("page", 1, type=int) or 1
-    page = max(page, 1)
+    page = arg_page()
     query = select(ExportRun).options(
         selectinload(ExportRun.schedule), selectinload(ExportRun.started_by_user)
     )
-    schedule_id = request.args.get("schedule", type=int)
+    schedule_id = arg_int("schedule")
     if schedule_id is not None:
         query = query.where(ExportRun.schedule_id == schedule_id)
     rows = db.session.scalars(
@@ -226,9 +227,7 @@ def run_create():
         period = previous_period(Cadence.MONTHLY, today)
         form.period_start.data, form.period_end.data = period.start, period.end
         form.min_cell.data = current_app.config["EXPORT_MIN_CELL"]
-        template = db.session.get(
-            ExportSchedule, request.args.get("schedule", 0, type=int) or 0
-        )
+        template = db.session.get(ExportSchedule, arg_int("schedule", 0) or 0)
         if template is not None:
             period = previous_period(template.cadence, today)
             form.report.data = template.report
@@ -298,6 +297,12 @@ def run_file(run_id: int, name: str):
             file=name,
             remote_addr=(request.remote_addr or "")[:45],
         )
+    )
+    record_audit(
+        "export_run.download",
+        report=run.report,
+        period=(run.period_start, run.period_end),
+        detail=f"run {run.id} {name}",
     )
     db.session.commit()
     logger.info("User %s downloaded %s of export run %s", current_user.id, name, run_id)

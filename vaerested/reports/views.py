@@ -23,15 +23,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import ValidationError
 
+from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
 from vaerested.checkin.operations import local_tz
 from vaerested.extensions import db
+from vaerested.forms import BaseForm
 from vaerested.models import Centre, District, Role
+from vaerested.parsing import BoundedDateField as DateField
 from vaerested.reports import bp, cache, dashboard, maps, pictures, warm
 from vaerested.reports.build import (
     REPORTS,
@@ -57,7 +59,7 @@ TITLES = {
 }
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(BaseForm):
     """The period picker (a GET form: it changes nothing, so no CSRF token)."""
 
     class Meta:
@@ -174,7 +176,7 @@ def _build(
     return raw, shown, extras, state
 
 
-def _page(report: str, **context) -> str:
+def _page(report: str, **context) -> tuple[str, int]:
     form = _period_form()
     built = _build(report, form)
     tables = {}
@@ -186,6 +188,8 @@ def _page(report: str, **context) -> str:
             extras,
             computed_at=computed.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M"),
         )
+    # An invalid period shows the page with its errors, answered as a 400.
+    status = 400 if built is None and form.errors else 200
     return render_template(
         f"reports/{report}.html",
         report=report,
@@ -195,7 +199,7 @@ def _page(report: str, **context) -> str:
         min_cell=_min_cell(),
         download_args={k: v for k, v in request.args.items() if v},
         **context,
-    )
+    ), status
 
 
 def _visits_context(raw: list[Table], shown: list[Table], page: PageRequest) -> dict:
@@ -288,12 +292,24 @@ def download():
     form = _period_form()
     built = _build(report, form, pictures=False)
     if built is None:
-        abort(400)
+        errors = [e for field in form.errors.values() for e in field]
+        abort(400, description=" ".join(map(str, errors)))
     try:
         content, mimetype, filename = render(built[1], fmt, report, table)
     except ValueError:
         abort(404)
     stem = f"{form.start.data.isoformat()}_{form.end.data.isoformat()}_"
+    centre_ids, district = _scope(form)
+    record_audit(
+        "report.download",
+        centre_id=centre_ids[0] if centre_ids and len(centre_ids) == 1 else None,
+        report=report,
+        period=(form.start.data, form.end.data),
+        detail=f"{stem}{filename}"
+        + (f" district={district}" if district else "")
+        + (f" centres={','.join(map(str, centre_ids))}" if centre_ids else ""),
+    )
+    db.session.commit()
     return Response(
         content,
         mimetype=mimetype,

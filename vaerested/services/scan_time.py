@@ -37,7 +37,9 @@ def parse_local_datetime(text: str, tz: ZoneInfo) -> datetime:
     (autumn DST change) or not at all (spring) is read with ``fold=0``: the
     earlier of two, or for a skipped time the offset in force before the change.
 
-    :raises InvalidTime: when the text is not an ISO 8601 date and time.
+    :raises InvalidTime: when the text is not an ISO 8601 date and time;
+        :raises TooOld: or :raises InFuture: when it lies beyond the calendar's
+        ends in UTC (``0001-01-01T00:00:00+01:00``).
     """
     if not isinstance(text, str) or len(text.strip()) < 16:
         raise InvalidTime("not an ISO 8601 date and time")
@@ -47,7 +49,10 @@ def parse_local_datetime(text: str, tz: ZoneInfo) -> datetime:
         raise InvalidTime("not an ISO 8601 date and time") from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz, fold=0)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted past the end of the calendar
+        raise (TooOld if moment.year < 2000 else InFuture)("out of range") from None
 
 
 def parse_scanned_at(text: str, tz: ZoneInfo, now: datetime) -> datetime:
