@@ -266,9 +266,8 @@ def test_district_geojson_bad_features_write_nothing(runner, db):
             "feature 2 (Østerbro): geometry must be a Polygon or MultiPolygon",
             "feature 3 (Nørrebro): geometry: a ring is not closed",
             "feature 4: name is empty: no name property; name it with --name-field",
-            "feature 5 (Valby): coordinates such as (12.49, 95) are not Danish "
-            "longitudes/latitudes; they look like an unknown projection: "
-            "give the file's CRS with --crs",
+            "feature 5 (Valby): position (12.49, 95) is outside Denmark "
+            "(longitude 7.5–15.7, latitude 54.4–58.0)",
             "feature 6 (Again): duplicate code '1' (first in feature 1)",
             "feature 7 (Vanløse): geometry: a ring needs at least 4 positions",
             "feature 8 (Brønshøj-Husum): ref_lat: 'north' is not a number",

@@ -213,6 +213,11 @@ def _check_danish(geom, raw, epsg: int) -> None:
     )
     x, y = coords[int(np.argmax(outside))]
     where = "" if epsg == WGS84 else f" in {crs_label(epsg)}"
+    if not outside.all():
+        raise GeometryError(
+            f"position ({x:g}, {y:g}){where} is outside Denmark "
+            f"(longitude {west}–{east}, latitude {south}–{north})"
+        )
     raise GeometryError(
         f"coordinates such as ({x:g}, {y:g}){where} are not Danish longitudes/"
         f"latitudes; they look like {guess_crs(x, y)}"
@@ -238,7 +243,7 @@ def _simplify(geom, notes: list[str]):
     return result
 
 
-def _as_geojson(geom) -> dict[str, Any]:
+def _as_geojson(geom, multi: bool) -> dict[str, Any]:
     def rounded(value):
         if isinstance(value, tuple | list):
             if value and isinstance(value[0], float | int):
@@ -246,6 +251,8 @@ def _as_geojson(geom) -> dict[str, Any]:
             return [rounded(v) for v in value]
         return value
 
+    if multi and isinstance(geom, Polygon):  # keep the file's geometry type
+        geom = MultiPolygon([geom])
     data = mapping(geom)
     return {"type": data["type"], "coordinates": rounded(data["coordinates"])}
 
@@ -273,7 +280,7 @@ def prepare_boundary(geometry: Any, epsg: int = WGS84) -> Boundary:
         point = largest.representative_point()
     area_m2, _ = _GEOD.geometry_area_perimeter(geom)
     return Boundary(
-        geometry=_as_geojson(geom),
+        geometry=_as_geojson(geom, geometry["type"] == "MultiPolygon"),
         area_km2=round(abs(area_m2) / 1e6, 4),
         ref_lon=round(point.x, DECIMALS),
         ref_lat=round(point.y, DECIMALS),
