@@ -129,9 +129,12 @@ def _rows(
                 problems.append("visited_at is in the future")
             elif visited_dt < EARLIEST:
                 problems.append(f"visited_at is before {EARLIEST.year}")
-        except (InvalidTime, OverflowError):
+        except InvalidTime:
             visited_dt = None
             problems.append("visited_at is not an ISO 8601 date and time")
+        except OverflowError:  # year 1 or 9999 cannot be converted to UTC
+            visited_dt = None
+            problems.append("visited_at is out of range")
         code_hash = None
         if code:
             try:

@@ -235,7 +235,7 @@ def _simplify(geom, notes: list[str]):
     if result is None:
         raise GeometryError("geometry vanishes when simplified (too small)")
     after = shapely.get_num_coordinates(result)
-    if tolerance > TOLERANCE:
+    if tolerance > TOLERANCE or before > MAX_STORED_VERTICES:
         notes.append(
             f"boundary simplified from {before:,} to {after:,} vertices "
             f"(tolerance {tolerance:g}°, about {tolerance * 111_000:,.0f} m)"
