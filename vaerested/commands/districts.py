@@ -91,6 +91,7 @@ def list_districts() -> None:
             f"{district.code}\t{district.name}\t{district.municipality}\t"
             f"target {population if population is not None else '-'}\t"
             f"centres {centres}"
+            + (f"\tarea {district.area_km2:g} km²" if district.area_km2 else "")
         )
 
 
