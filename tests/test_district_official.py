@@ -200,7 +200,7 @@ def test_problems_name_every_feature_and_write_nothing(runner, db, tmp_path, nam
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "feature 3: navn contains a control character (U+0000)",
-        f"feature 6 (Vanløse): position ({moved[0]:g}, {moved[1]:g}) is outside "
+        f"feature 6 (Vanløse): position ({moved[0]:.10g}, {moved[1]:.10g}) is outside "
         "Denmark (longitude 7.5–15.7, latitude 54.4–58.0)",
         "feature 7 (Brønshøj-Husum): duplicate code '1' (first in feature 1)",
         "Nothing imported: 3 problem(s).",

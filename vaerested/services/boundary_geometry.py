@@ -215,11 +215,11 @@ def _check_danish(geom, raw, epsg: int) -> None:
     where = "" if epsg == WGS84 else f" in {crs_label(epsg)}"
     if not outside.all():
         raise GeometryError(
-            f"position ({x:g}, {y:g}){where} is outside Denmark "
+            f"position ({x:.10g}, {y:.10g}){where} is outside Denmark "
             f"(longitude {west}–{east}, latitude {south}–{north})"
         )
     raise GeometryError(
-        f"coordinates such as ({x:g}, {y:g}){where} are not Danish longitudes/"
+        f"coordinates such as ({x:.10g}, {y:.10g}){where} are not Danish longitudes/"
         f"latitudes; they look like {guess_crs(x, y)}"
     )
 
