@@ -15,7 +15,7 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 
 from tests.factories import create_centre, create_district
-from vaerested.centres import importers
+from vaerested.centres import importers, upserts
 from vaerested.checkin import imports as visit_imports
 from vaerested.models import Card, Centre, District, Visit
 from vaerested.services import boundary_geometry as geo
@@ -188,7 +188,7 @@ def test_half_a_million_district_rows_are_refused(runner, db, tmp_path):
 def test_the_largest_allowed_file_imports_twice(runner, db, tmp_path, monkeypatch):
     # More codes than one IN (…) may hold (CHUNK) and than SQLite's old limit of
     # 999 variables: created, then all matched by code.
-    monkeypatch.setattr(importers, "CHUNK", 100)
+    monkeypatch.setattr(upserts, "CHUNK", 100)
     rows = "".join(f"{n},District {n},K,{n}\n" for n in range(1_500))
     path = write(tmp_path, "d.csv", HEADER + rows)
     for created, updated in ((1500, 0), (0, 1500)):

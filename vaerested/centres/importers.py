@@ -4,9 +4,8 @@ Parsing is pure: :func:`parse_centres` (and the district parsers in
 :mod:`vaerested.centres.district_import`) take the file's bytes and return
 validated rows plus every problem found, each tied to the physical line it
 starts on (the header is line 1) or, in GeoJSON, to its feature. Nothing is
-written unless there are no problems; then :func:`upsert_districts` /
-:func:`upsert_centres` add or update the rows (flushing) and the caller commits
-once. Every CSV goes through the shared reader
+written unless there are no problems; then :mod:`vaerested.centres.upserts`
+adds or updates the rows (flushing) and the caller commits once. Every CSV goes through the shared reader
 (:mod:`vaerested.services.text_input`); the limits are in ``docs/imports.md``.
 """
 
@@ -19,10 +18,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
-from vaerested.models import Centre, District, OperatorType
-from vaerested.reports import cache as report_cache
+from vaerested.models import OperatorType
 from vaerested.services.text_input import CsvRows, ReadError, bad_character
 
 CENTRE_COLUMNS = (
@@ -46,8 +42,6 @@ MAX_ROWS = 10_000
 MAX_POPULATION = 10_000_000
 #: District values that an import without them leaves as they are.
 KEPT_WHEN_MISSING = frozenset({"target_population", "area_km2", "ref_lat", "ref_lon"})
-#: SQL parameters per ``IN (…)`` query (SQLite allows 32,766 at most).
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -251,14 +245,16 @@ def header_problems(
 def check_unique(
     out: Parsed, line: int, kind: str, key: str, seen: dict, where: str = ""
 ) -> bool:
-    """Record a problem if ``key`` was seen before; return whether it is new."""
+    """Record a problem if ``key`` was seen before; return whether it is new.
+
+    ``where`` names a GeoJSON feature ("feature 3 (Vanløse)"); without it the
+    row is known by its line.
+    """
     if key in seen:
-        first = seen[key]
-        first = first if isinstance(first, str) else f"on line {first}"
-        reason = f"duplicate {kind} {key!r} (first {first})"
+        reason = f"duplicate {kind} {key!r} (first {seen[key]})"
         out.problems.append(Problem(line, reason, where))
         return False
-    seen[key] = where.split(" (")[0].replace("feature", "in feature") or line
+    seen[key] = f"in feature {line}" if where else f"on line {line}"
     return True
 
 
@@ -304,69 +300,3 @@ def _centre_values(values: dict[str, str], district_codes: Collection[str]) -> d
         "life_phase_max": high,
         "operator_type": parse_operator(values["operator"]),
     }
-
-
-# --- Writing (the caller commits) ------------------------------------------------
-
-
-def _existing(session, column, keys: list[str]) -> dict:
-    found = {}
-    for start in range(0, len(keys), CHUNK):  # bounded IN lists
-        chunk = keys[start : start + CHUNK]
-        for obj in session.scalars(select(column.class_).where(column.in_(chunk))):
-            found[getattr(obj, column.key)] = obj
-    return found
-
-
-def _label(row: Row) -> str:
-    return f"{row.key} ({row.label})" if row.label and row.label != row.key else row.key
-
-
-def upsert_districts(session, rows: list[Row]) -> Written:
-    """Create or update districts by code.
-
-    A value of None (the file has no target population, area or reference
-    point for the district) keeps what the district has.
-    """
-    existing = _existing(session, District.code, [row.key for row in rows])
-    written = Written()
-    for row in rows:
-        district = existing.get(row.key)
-        if district is None:
-            district = District()
-            session.add(district)
-            written.created.append(_label(row))
-        else:
-            written.matched.append(_label(row))
-        for name, value in row.values.items():
-            if value is not None or name not in KEPT_WHEN_MISSING:
-                setattr(district, name, value)
-    session.flush()
-    return written
-
-
-def upsert_centres(session, rows: list[Row]) -> Written:
-    """Create or update centres by slug."""
-    existing = _existing(session, Centre.slug, [row.key for row in rows])
-    codes = sorted({row.values["district_code"] for row in rows})
-    districts = _existing(session, District.code, codes)
-    written = Written()
-    moved = False
-    for row in rows:
-        centre = existing.get(row.key)
-        if centre is None:
-            centre = Centre(slug=row.key)
-            session.add(centre)
-            written.created.append(_label(row))
-        else:
-            written.matched.append(_label(row))
-        values = dict(row.values)
-        district = districts[values.pop("district_code")]
-        moved |= centre.district is not None and centre.district is not district
-        centre.district = district
-        for name, value in values.items():
-            setattr(centre, name, value)
-    session.flush()
-    if moved:  # cached report figures count their visits in the old districts
-        report_cache.invalidate(session)
-    return written

@@ -6,7 +6,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from vaerested.centres.importers import Parsed, Problem, parse_centres, upsert_centres
+from vaerested.centres.importers import Parsed, Problem, parse_centres
+from vaerested.centres.upserts import upsert_centres
 from vaerested.commands.districts import FILE, read_file, run_import
 from vaerested.extensions import db
 from vaerested.models import Centre, District

@@ -12,8 +12,8 @@ from vaerested.centres.importers import (
     Parsed,
     Problem,
     Written,
-    upsert_districts,
 )
+from vaerested.centres.upserts import upsert_districts
 from vaerested.extensions import db
 from vaerested.models import Centre, District
 from vaerested.services.boundaries import assign_schematic

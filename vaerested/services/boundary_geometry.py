@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.validation import explain_validity
 
@@ -262,9 +262,20 @@ def prepare_boundary(geometry: Any, epsg: int = WGS84) -> Boundary:
 
     :raises GeometryError: with the reason the geometry cannot be used.
     """
-    _polygons(geometry)
-    raw = shapely.force_2d(shape(geometry))
-    geom = raw if epsg == WGS84 else _reproject(raw, epsg)
+    polygons = [
+        [[pos[:2] for pos in ring] for ring in polygon]  # drop heights
+        for polygon in _polygons(geometry)
+    ]
+    flat = (
+        {"type": "Polygon", "coordinates": polygons[0]}
+        if geometry["type"] == "Polygon"
+        else {"type": "MultiPolygon", "coordinates": polygons}
+    )
+    try:
+        raw = shape(flat)
+        geom = raw if epsg == WGS84 else _reproject(raw, epsg)
+    except (ValueError, shapely.errors.GEOSException, ProjError) as error:
+        raise GeometryError(f"geometry cannot be read: {error}") from None
     _check_danish(geom, raw, epsg)
     notes: list[str] = []
     if not geom.is_valid:
