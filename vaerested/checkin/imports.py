@@ -12,6 +12,11 @@ database, and each anonymous row gets a deterministic idempotency key built
 from its centre, time, home district and its occurrence number among identical
 rows of the file. (So a second file holding an identical anonymous row, same
 centre, same second and district, is taken as the same visit.)
+
+The file is read by the shared reader (:mod:`vaerested.services.text_input`:
+UTF-8 with or without BOM, ``,`` or ``;``) and streamed: rows are checked and
+written :data:`BATCH` at a time, so memory holds one batch plus a little per
+new card and per distinct anonymous visit, never the whole file.
 """
 
 import uuid
