@@ -334,8 +334,10 @@ def _tally_rows(rows: list[ImportRow], now: datetime, seen: Counter) -> list[dic
     )
     for r in ordered:
         identity = (r.centre_id, r.visited_dt.isoformat(), r.home_district_id)
-        micros = (r.visited_dt - EARLIEST) // MICROSECOND  # smaller than a datetime
-        count_key = (r.centre_id, micros, r.home_district_id)
+        # One int instead of a tuple: a third of the memory per distinct visit.
+        # Exact: ids are SQL integers (< 2**31), so the parts cannot overlap.
+        micros = (r.visited_dt - EARLIEST) // MICROSECOND
+        count_key = (micros << 64) | (r.centre_id << 32) | (r.home_district_id or 0)
         seen[count_key] += 1
         name = "|".join(map(str, (*identity, seen[count_key])))
         result.append(
