@@ -1,6 +1,7 @@
 """``flask districts import`` and ``flask centres import``: all or nothing."""
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,11 @@ def test_district_csv_creates_and_updates(runner, db):
     result = run(runner, "districts", "import", DATA / "import_districts.csv")
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "2 created, 1 updated\n"
+    assert result.stdout.splitlines() == [
+        "Created district(s): 1 (Indre By), FRB (Frederiksberg, Kommune)",
+        "Matched by code, updated: 3 (Nørrebro)",
+        "2 created, 1 updated",
+    ]
     db.session.rollback()
     got = {
         d.code: (d.name, d.municipality, d.target_population, d.ref_lat, d.ref_lon)
@@ -63,8 +68,9 @@ def test_district_csv_creates_and_updates(runner, db):
     }
     assert got == {
         "1": ("Indre By", "København", 1100, None, None),
-        # Updated in place; no ref columns in the file, so the point is kept.
-        "3": ("Nørrebro", "København", None, 1.0, 2.0),
+        # Updated in place; no target population and no ref columns in the
+        # file, so the district keeps its own.
+        "3": ("Nørrebro", "København", 5, 1.0, 2.0),
         "FRB": ("Frederiksberg, Kommune", "Frederiksberg", 2100, None, None),
     }
     assert db.session.get(District, old.id).code == "3"
@@ -74,7 +80,7 @@ def test_district_csv_from_excel_with_bom_semicolons_and_decimal_commas(runner, 
     result = run(runner, "districts", "import", DATA / "import_districts_excel.csv")
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "2 created, 0 updated\n"
+    assert result.stdout.splitlines()[-1] == "2 created, 0 updated"
     got = {
         d.code: (d.name, d.target_population, d.ref_lat, d.ref_lon)
         for d in db.session.scalars(select(District))
@@ -111,31 +117,27 @@ def test_district_csv_bad_rows_after_good_ones_write_nothing(runner, db):
     assert db.session.scalar(select(District.name)) == "Kept"
 
 
+EXPECTED = (
+    "(expected code,name,municipality and optionally "
+    "target_population,ref_lat,ref_lon,area_km2,areal_m2)"
+)
 HEADER_CASES = {
     "empty": ("", ["line 1: the file is empty"]),
     "blank": ("\n \n", ["line 1: the file is empty"]),
     "missing": (
         "code,name,target_population\n1,A,3\n",
-        [
-            "line 1: missing column(s) municipality "
-            "(expected code,name,municipality,target_population)"
-        ],
+        [f"line 1: missing column(s) municipality {EXPECTED}"],
     ),
     "misnamed": (
-        "code,navn,municipality,target_population\n1,A,B,3\n",
+        "code,nam,municipality,target_population\n1,A,B,3\n",
         [
-            "line 1: missing column(s) name "
-            "(expected code,name,municipality,target_population)",
-            "line 1: unknown column(s) navn "
-            "(expected code,name,municipality,target_population)",
+            f"line 1: missing column(s) name {EXPECTED}",
+            f"line 1: unknown column(s) nam {EXPECTED}",
         ],
     ),
     "extra": (
         "code,name,municipality,target_population,colour\n1,A,B,3,red\n",
-        [
-            "line 1: unknown column(s) colour "
-            "(expected code,name,municipality,target_population)"
-        ],
+        [f"line 1: unknown column(s) colour {EXPECTED}"],
     ),
     "repeated": (
         "code,name,municipality,target_population,name\n1,A,B,3,C\n",
@@ -183,7 +185,10 @@ def test_district_file_not_utf8(runner, db, tmp_path):
         result,
         db,
         {District: 0},
-        ["line 3: not UTF-8 text: save the file as CSV UTF-8"],
+        [
+            "line 3: not UTF-8 text: this looks like Windows-1252/Latin-1 "
+            "(Excel's plain CSV); save the file as CSV UTF-8"
+        ],
     )
 
 
@@ -209,7 +214,11 @@ def test_district_geojson(runner, db):
     result = run(runner, "districts", "import", path)
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "3 created, 1 updated\n"
+    assert result.stdout.splitlines() == [
+        "Created district(s): 3 (Nørrebro), FRB (Frederiksberg), 10 (Amager Vest)",
+        "Matched by code, updated: 9 (Amager Øst)",
+        "3 created, 1 updated",
+    ]
     db.session.rollback()
     got = {d.code: d for d in db.session.scalars(select(District))}
     assert sorted(got) == ["10", "3", "9", "FRB"]
@@ -217,8 +226,9 @@ def test_district_geojson(runner, db):
         # code: name, municipality, target, (lat, lon) and its geometry
         "3": ("Nørrebro", "København", 2600, (55.695, 12.545), features[0]),
         # MultiPolygon: the larger polygon's centroid, not the tiny triangle's.
-        "9": ("Amager Øst", "København", None, (55.66, 12.62), features[1]),
-        # Given reference point wins; extra properties are ignored.
+        # No target population in the file: the district keeps its own.
+        "9": ("Amager Øst", "København", 7, (55.66, 12.62), features[1]),
+        # Given reference point and area win; extra properties are ignored.
         "FRB": ("Frederiksberg", "Frederiksberg", 2100, (55.679, 12.532), features[2]),
         # L-shape: 2x1 and 1x1 rectangles (units of 0.01 degrees), centroid 2.5/3.
         "10": (
@@ -237,6 +247,13 @@ def test_district_geojson(runner, db):
         assert district.ref_lon == pytest.approx(lon, abs=1e-6)
         assert json.loads(district.boundary_geojson) == feature["geometry"]
         assert district.is_boundary_schematic is False
+    assert got["FRB"].area_km2 == 8.7
+    # Nørrebro: 0.03° x 0.01° at 55.695°N on a sphere of radius 6371 km.
+    km_per_degree = math.pi / 180 * 6371
+    expected_area = (0.03 * km_per_degree * math.cos(math.radians(55.695))) * (
+        0.01 * km_per_degree
+    )
+    assert got["3"].area_km2 == pytest.approx(expected_area, rel=0.01)
 
 
 def test_district_geojson_bad_features_write_nothing(runner, db):
@@ -246,15 +263,16 @@ def test_district_geojson_bad_features_write_nothing(runner, db):
         db,
         {District: 0},
         [
-            "line 3: geometry must be a Polygon or MultiPolygon",
-            "line 4: geometry: a ring is not closed",
-            "line 5: name is empty",
-            "line 6: geometry: position [12.49, 95.0] is outside the globe",
-            "line 7: duplicate code '1' (first on line 2)",
-            "line 8: geometry: a ring needs at least 4 positions",
-            "line 9: ref_lat: 'north' is not a number",
-            "line 10: geometry: [12.52, '55.71'] is not a [lon, lat] position",
-            "line 11: not a GeoJSON Feature",
+            "feature 2 (Østerbro): geometry must be a Polygon or MultiPolygon",
+            "feature 3 (Nørrebro): geometry: a ring is not closed",
+            "feature 4: name is empty: no name property; name it with --name-field",
+            "feature 5 (Valby): position (12.49, 95) is outside Denmark "
+            "(longitude 7.5–15.7, latitude 54.4–58.0)",
+            "feature 6 (Again): duplicate code '1' (first in feature 1)",
+            "feature 7 (Vanløse): geometry: a ring needs at least 4 positions",
+            "feature 8 (Brønshøj-Husum): ref_lat: 'north' is not a number",
+            "feature 9 (Bispebjerg): geometry: [12.52, '55.71'] is not a position",
+            "feature 10: not a GeoJSON Feature",
         ],
     )
 
@@ -295,7 +313,11 @@ def test_centre_csv_creates_and_updates(runner, db):
     result = run(runner, "centres", "import", DATA / "import_centres.csv")
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "2 created, 1 updated\n"
+    assert result.stdout.splitlines() == [
+        "Created centre(s): lysningen (Lysningen), nyt-sted (Nyt Sted)",
+        "Matched by slug, updated: vaerket (Værket)",
+        "2 created, 1 updated",
+    ]
     db.session.rollback()
     got = {
         c.slug: (

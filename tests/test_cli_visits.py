@@ -5,6 +5,7 @@ import io
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +14,7 @@ from sqlalchemy import delete, select
 
 from tests.factories import create_card, create_centre, create_district, create_visit
 from vaerested.api.tokens import hash_token
+from vaerested.checkin import imports
 from vaerested.checkin.codes import format_code, generate_code, normalise_code
 from vaerested.checkin.operations import card_hasher
 from vaerested.models import AccessToken, Card, TokenKind, Visit, VisitSource
@@ -156,8 +158,11 @@ def test_import_errors_write_nothing(app, db, runner, tmp_path):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(st.randoms(use_true_random=False))
-def test_import_result_does_not_depend_on_row_order(app, db, runner, tmp_path, rnd):
+@given(st.randoms(use_true_random=False), st.sampled_from([2, 7, imports.BATCH]))
+def test_import_result_does_not_depend_on_row_order(
+    app, db, runner, tmp_path, rnd, batch
+):
+    """Nor on the batches the streaming import writes (``batch`` rows each)."""
     if not db.session.scalar(select(Card.id)):  # first example: build the world
         for code in ("1", "2"):
             create_district(code=code)
@@ -194,9 +199,10 @@ def test_import_result_does_not_depend_on_row_order(app, db, runner, tmp_path, r
     db.session.commit()
     shuffled = rows[:]
     rnd.shuffle(shuffled)
-    result = runner.invoke(
-        args=["visits", "import", write_csv(tmp_path / "b.csv", shuffled)]
-    )
+    with mock.patch.object(imports, "BATCH", batch):
+        result = runner.invoke(
+            args=["visits", "import", write_csv(tmp_path / "b.csv", shuffled)]
+        )
     assert result.exit_code == 0, result.output
     assert snapshot(db) == reference
     # Independent check of the card visits: earliest per card, centre, local day.

@@ -1,6 +1,7 @@
 """The coverage map in a real browser: districts, markers, shading and popups."""
 
 from datetime import timedelta
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -105,3 +106,27 @@ def test_coverage_map(page, live_server, db):
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "coverage-map.png"), full_page=True)
+
+
+def test_coverage_map_with_the_official_copenhagen_layer(page, live_server, db, runner):
+    """The published layer, imported unchanged (UTM 32N), draws real boundaries."""
+    layer = Path(__file__).parents[1] / "data" / "official_kbh_bydel_25832.geojson"
+    result = runner.invoke(args=["districts", "import", str(layer)])
+    assert result.exit_code == 0, result.output
+    create_user(role="admin", email="admin@example.org")
+    db.session.commit()
+    try:
+        _login(page, live_server, "admin@example.org")
+        response = page.goto(f"{live_server}/reports/coverage")
+        assert len(response.body()) < 300_000  # simplified boundaries keep it small
+        map_el = page.get_by_test_id("coverage-map")
+        expect(map_el).to_have_attribute("data-ready", "1")
+        expect(page.locator("#coverage-map path.district")).to_have_count(10)
+        expect(page.get_by_test_id("map-schematic")).to_have_count(0)
+        page.locator('path.district[data-district="6"]').click()
+        expect(page.get_by_test_id("map-popup")).to_contain_text("Vanløse (6)")
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(
+            path=str(ARTIFACTS / "coverage-map-official.png"), full_page=True
+        )

@@ -25,7 +25,9 @@ def fresh(db, model, ident):
 
 
 def test_district_list_counts_active_centres(client, auth, db):
-    nor = create_district(code="3", name="Nørrebro", target_population=1200)
+    nor = create_district(
+        code="3", name="Nørrebro", target_population=1200, area_km2=1234.5
+    )
     create_district(code="9", name="Amager Øst")
     create_centre(district=nor)
     create_centre(district=nor)
@@ -37,6 +39,9 @@ def test_district_list_counts_active_centres(client, auth, db):
     assert 'data-testid="active-centres">2<' in row
     other = page.split('data-code="9"')[1].split("</tr>")[0]
     assert 'data-testid="active-centres">0<' in other
+    # Area with Danish separators (Danish is the default language).
+    assert 'data-testid="area">1.234,5<' in row
+    assert 'data-testid="area">–<' in other
 
 
 def test_district_empty_state(client, auth, db):

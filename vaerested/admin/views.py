@@ -3,6 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -85,7 +86,14 @@ def districts():
     rows = db.session.scalars(
         select(District).order_by(District.municipality, District.code)
     ).all()
-    return render_template("admin/districts.html", districts=rows, counts=counts)
+    areas = {
+        d.id: format_decimal(d.area_km2, "#,##0.0#")
+        for d in rows
+        if d.area_km2 is not None
+    }
+    return render_template(
+        "admin/districts.html", districts=rows, counts=counts, areas=areas
+    )
 
 
 @bp.route("/districts/new", methods=["GET", "POST"])

@@ -1,31 +1,26 @@
-"""Read district and centre import files, and write them.
+"""Read centre import files and write district and centre rows.
 
-Parsing is pure: :func:`parse_districts` and :func:`parse_centres` take the file's
-bytes and return validated rows plus every problem found, each tied to the
-physical line it starts on (the header is line 1). Nothing is written unless
-there are no problems; then :func:`upsert_districts` / :func:`upsert_centres`
-add or update the rows (flushing each) and the caller commits once.
+Parsing is pure: :func:`parse_centres` (and the district parsers in
+:mod:`vaerested.centres.district_import`) take the file's bytes and return
+validated rows plus every problem found, each tied to the physical line it
+starts on (the header is line 1) or, in GeoJSON, to its feature. Nothing is
+written unless there are no problems; then :mod:`vaerested.centres.upserts`
+adds or updates the rows (flushing) and the caller commits once. Every CSV goes through the shared reader
+(:mod:`vaerested.services.text_input`); the limits are in ``docs/imports.md``.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import math
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from vaerested.models import OperatorType
+from vaerested.services.text_input import CsvRows, ReadError, bad_character
 
-from vaerested.models import Centre, District, OperatorType
-from vaerested.reports import cache as report_cache
-from vaerested.services.geojson import feature_lines, outer_ring_centroid, outer_rings
-
-DISTRICT_COLUMNS = ("code", "name", "municipality", "target_population")
-DISTRICT_OPTIONAL = ("ref_lat", "ref_lon")
 CENTRE_COLUMNS = (
     *("slug", "name", "district", "address", "lat", "lon"),
     *("categories", "life_phases", "operator"),
@@ -39,17 +34,27 @@ OPERATOR_WORDS = {
     "voluntary": OperatorType.VOLUNTARY,
     "frivillig": OperatorType.VOLUNTARY,
 }
+#: Largest district or centre file read (bytes).
+MAX_FILE_BYTES = 100 * 1024 * 1024
+#: Most rows (or features) in one district or centre file.
+MAX_ROWS = 10_000
+#: Largest target population accepted (Denmark has about 6 million people).
+MAX_POPULATION = 10_000_000
+#: District values that an import without them leaves as they are.
+KEPT_WHEN_MISSING = frozenset({"target_population", "area_km2", "ref_lat", "ref_lon"})
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a file cannot be imported."""
+    """One reason a file cannot be imported, at a line or a GeoJSON feature."""
 
     line: int
     reason: str
+    #: "feature 3 (Vanløse)" in GeoJSON; empty means "line N".
+    where: str = ""
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+        return f"{self.where or f'line {self.line}'}: {self.reason}"
 
 
 @dataclass
@@ -59,12 +64,24 @@ class Row:
     line: int
     key: str
     values: dict[str, Any]
+    #: Shown in the import's summary, e.g. the district's name.
+    label: str = ""
 
 
 @dataclass
 class Parsed:
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: Things the import did that the user should know ("boundary repaired").
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Written:
+    """What an upsert did: the keys (with labels) created and matched."""
+
+    created: list[str] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)
 
 
 # --- Field parsers (raise ValueError with a readable reason) -------------------
@@ -134,8 +151,10 @@ def parse_count(text: str, column: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdecimal():
-        raise ValueError(f"{column}: {text!r} is not a whole number >= 0")
+    if not (text.isascii() and text.isdecimal()):
+        raise ValueError(f"{column}: {text[:40]!r} is not a whole number >= 0")
+    if len(text) > 9 or int(text) > MAX_POPULATION:
+        raise ValueError(f"{column}: {text[:40]} is above {MAX_POPULATION:,}")
     return int(text)
 
 
@@ -145,6 +164,9 @@ def _text(values: dict[str, str], column: str, max_length: int, required=True) -
         raise ValueError(f"{column} is empty")
     if "\n" in value or "\r" in value:
         raise ValueError(f"{column} contains a line break")
+    char = bad_character(value)
+    if char:
+        raise ValueError(f"{column} contains a control character ({char})")
     if len(value) > max_length:
         raise ValueError(f"{column} is longer than {max_length} characters")
     return value
@@ -161,187 +183,79 @@ def _coordinates(values: dict[str, str], lat_col: str, lon_col: str) -> dict:
 # --- CSV reading -------------------------------------------------------------
 
 
-def _decode(data: bytes) -> tuple[str | None, Problem | None]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, Problem(line, "not UTF-8 text: save the file as CSV UTF-8")
-    if not text.strip():
-        return None, Problem(1, "the file is empty")
-    return text, None
+def too_big(data: bytes) -> Problem | None:
+    """Return a problem if ``data`` is above :data:`MAX_FILE_BYTES`."""
+    if len(data) > MAX_FILE_BYTES:
+        size = f"{len(data) / 2**20:,.0f} MB"
+        return Problem(1, f"the file is {size}; the limit is {MAX_FILE_BYTES >> 20} MB")
+    return None
 
 
-def _read_csv(
-    data: bytes, required: tuple[str, ...], optional: tuple[str, ...], out: Parsed
+def read_csv(
+    data: bytes, out: Parsed, check_header
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(line, {column: stripped value})``; record problems in ``out``."""
-    text, problem = _decode(data)
+    """Yield ``(line, {column: stripped value})``; record problems in ``out``.
+
+    ``check_header(header)`` returns the header's problems (as reasons).
+    """
+    problem = too_big(data)
     if problem:
         out.problems.append(problem)
         return
-    first_line = text.split("\n", 1)[0]
-    delimiter = max([",", ";", "\t"], key=first_line.count)  # first wins ties
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        header = [name.strip().lower() for name in next(reader)]
-    except csv.Error as exc:
-        out.problems.append(Problem(1, f"malformed CSV: {exc}"))
-        return
+        rows = CsvRows(io.BytesIO(data))
+        reasons = check_header(rows.header)
+        out.problems.extend(Problem(rows.header_line, r) for r in reasons)
+        if out.problems:
+            return
+        width = len(rows.header)
+        for count, (line, cells) in enumerate(rows, 1):
+            if count > MAX_ROWS:
+                out.problems.append(
+                    Problem(line, f"more than {MAX_ROWS:,} rows: split the file")
+                )
+                return
+            if len(cells) != width:
+                reason = f"expected {width} fields, found {len(cells)}"
+                out.problems.append(Problem(line, reason))
+                continue
+            yield line, {k: v.strip() for k, v in zip(rows.header, cells, strict=True)}
+    except ReadError as error:
+        out.problems.append(Problem(error.line, error.reason))
+
+
+def header_problems(
+    header: list[str], required: tuple[str, ...], optional: tuple[str, ...]
+) -> list[str]:
+    """Name missing, unknown and repeated columns."""
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in required + optional]
     repeated = sorted({c for c in header if header.count(c) > 1})
     expected = ",".join(required)
-    for label, names in (("missing", missing), ("unknown", unknown)):
-        if names:
-            out.problems.append(
-                Problem(
-                    1, f"{label} column(s) {', '.join(names)} (expected {expected})"
-                )
-            )
+    reasons = [
+        f"{label} column(s) {', '.join(names)} (expected {expected})"
+        for label, names in (("missing", missing), ("unknown", unknown))
+        if names
+    ]
     if repeated:
-        out.problems.append(Problem(1, f"repeated column(s) {', '.join(repeated)}"))
-    if out.problems:
-        return
-    last = reader.line_num
-    try:
-        for cells in reader:
-            line, last = last + 1, reader.line_num
-            while len(cells) > len(header) and not cells[-1].strip():
-                cells.pop()  # Excel pads rows with empty cells
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                reason = f"expected {len(header)} fields, found {len(cells)}"
-                out.problems.append(Problem(line, reason))
-                continue
-            yield line, {k: v.strip() for k, v in zip(header, cells, strict=True)}
-    except csv.Error as exc:
-        out.problems.append(Problem(last + 1, f"malformed CSV: {exc}"))
+        reasons.append(f"repeated column(s) {', '.join(repeated)}")
+    return reasons
 
 
-def _check_unique(out: Parsed, line: int, kind: str, key: str, seen: dict) -> bool:
+def check_unique(
+    out: Parsed, line: int, kind: str, key: str, seen: dict, where: str = ""
+) -> bool:
+    """Record a problem if ``key`` was seen before; return whether it is new.
+
+    ``where`` names a GeoJSON feature ("feature 3 (Vanløse)"); without it the
+    row is known by its line.
+    """
     if key in seen:
-        reason = f"duplicate {kind} {key!r} (first on line {seen[key]})"
-        out.problems.append(Problem(line, reason))
+        reason = f"duplicate {kind} {key!r} (first {seen[key]})"
+        out.problems.append(Problem(line, reason, where))
         return False
-    seen[key] = line
+    seen[key] = f"in feature {line}" if where else f"on line {line}"
     return True
-
-
-# --- Districts -----------------------------------------------------------------
-
-
-def parse_districts(filename: str, data: bytes) -> Parsed:
-    """Parse a district file; the format follows the extension (.csv/.geojson/.json)."""
-    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
-    if suffix == "csv":
-        return parse_districts_csv(data)
-    if suffix in ("geojson", "json"):
-        return parse_districts_geojson(data)
-    return Parsed(
-        problems=[
-            Problem(1, f"unsupported file type {filename!r}: use .csv or .geojson")
-        ]
-    )
-
-
-def district_values(values: dict[str, Any]) -> dict[str, Any]:
-    """Validate a district's code, name, municipality and target population.
-
-    :raises ValueError: with the first reason the values are not acceptable.
-    """
-    return {
-        "code": _text(values, "code", 20),
-        "name": _text(values, "name", 100),
-        "municipality": _text(values, "municipality", 100),
-        "target_population": parse_count(
-            values["target_population"], "target_population"
-        ),
-    }
-
-
-def parse_districts_csv(data: bytes) -> Parsed:
-    """Parse ``code,name,municipality,target_population[,ref_lat,ref_lon]``."""
-    out = Parsed()
-    seen: dict[str, int] = {}
-    for line, values in _read_csv(data, DISTRICT_COLUMNS, DISTRICT_OPTIONAL, out):
-        try:
-            parsed = district_values(values)
-            if "ref_lat" in values or "ref_lon" in values:
-                values.setdefault("ref_lat", "")
-                values.setdefault("ref_lon", "")
-                parsed.update(_coordinates(values, "ref_lat", "ref_lon"))
-        except ValueError as exc:
-            out.problems.append(Problem(line, str(exc)))
-            continue
-        if _check_unique(out, line, "code", parsed["code"], seen):
-            out.rows.append(Row(line, parsed["code"], parsed))
-    return out
-
-
-# --- District GeoJSON --------------------------------------------------------------
-
-
-def parse_districts_geojson(data: bytes) -> Parsed:
-    """Parse a FeatureCollection of Polygon/MultiPolygon district features.
-
-    Each feature's properties hold the CSV columns. Without ``ref_lat``/``ref_lon``
-    the reference point is the centroid of the largest outer ring.
-    """
-    out = Parsed()
-    text, problem = _decode(data)
-    if problem:
-        out.problems.append(problem)
-        return out
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        out.problems.append(Problem(exc.lineno, f"invalid JSON: {exc.msg}"))
-        return out
-    if (
-        not isinstance(doc, dict)
-        or doc.get("type") != "FeatureCollection"
-        or not isinstance(doc.get("features"), list)
-    ):
-        out.problems.append(Problem(1, "not a GeoJSON FeatureCollection"))
-        return out
-    seen: dict[str, int] = {}
-    for line, feature in zip(feature_lines(text), doc["features"], strict=True):
-        try:
-            values = _feature_values(feature)
-        except ValueError as exc:
-            out.problems.append(Problem(line, str(exc)))
-            continue
-        if _check_unique(out, line, "code", values["code"], seen):
-            out.rows.append(Row(line, values["code"], values))
-    return out
-
-
-def _feature_values(feature: Any) -> dict[str, Any]:
-    if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise ValueError("not a GeoJSON Feature")
-    props = feature.get("properties") or {}
-    if not isinstance(props, dict):
-        raise ValueError("properties is not an object")
-    strings = {}
-    for column in DISTRICT_COLUMNS + DISTRICT_OPTIONAL:
-        value = props.get(column)
-        if isinstance(value, dict | list | bool):
-            raise ValueError(f"{column}: expected text or a number")
-        strings[column] = "" if value is None else str(value).strip()
-    values = district_values(strings)
-    rings = outer_rings(feature.get("geometry"))
-    if strings["ref_lat"] or strings["ref_lon"]:
-        values.update(_coordinates(strings, "ref_lat", "ref_lon"))
-    else:
-        lon, lat = outer_ring_centroid(rings)
-        values.update(ref_lat=round(lat, 6), ref_lon=round(lon, 6))
-    values["boundary_geojson"] = json.dumps(
-        feature["geometry"], separators=(",", ":"), ensure_ascii=False
-    )
-    values["is_boundary_schematic"] = False
-    return values
 
 
 # --- Centres -------------------------------------------------------------------
@@ -351,14 +265,15 @@ def parse_centres(data: bytes, district_codes: Collection[str]) -> Parsed:
     """Parse a centre CSV; ``district_codes`` are the codes that exist."""
     out = Parsed()
     seen: dict[str, int] = {}
-    for line, values in _read_csv(data, CENTRE_COLUMNS, (), out):
+    check = lambda header: header_problems(header, CENTRE_COLUMNS, ())  # noqa: E731
+    for line, values in read_csv(data, out, check):
         try:
             parsed = _centre_values(values, district_codes)
         except ValueError as exc:
             out.problems.append(Problem(line, str(exc)))
             continue
-        if _check_unique(out, line, "slug", parsed["slug"], seen):
-            out.rows.append(Row(line, parsed.pop("slug"), parsed))
+        if check_unique(out, line, "slug", parsed["slug"], seen):
+            out.rows.append(Row(line, parsed.pop("slug"), parsed, parsed["name"]))
     return out
 
 
@@ -385,56 +300,3 @@ def _centre_values(values: dict[str, str], district_codes: Collection[str]) -> d
         "life_phase_max": high,
         "operator_type": parse_operator(values["operator"]),
     }
-
-
-# --- Writing (the caller commits) ------------------------------------------------
-
-
-def upsert_districts(session, rows: list[Row]) -> tuple[int, int]:
-    """Create or update districts by code; return ``(created, updated)``."""
-    codes = [row.key for row in rows]
-    existing = {
-        d.code: d
-        for d in session.scalars(select(District).where(District.code.in_(codes)))
-    }
-    created = 0
-    for row in rows:
-        district = existing.get(row.key)
-        if district is None:
-            district = District()
-            session.add(district)
-            created += 1
-        for name, value in row.values.items():
-            setattr(district, name, value)
-        session.flush()
-    return created, len(rows) - created
-
-
-def upsert_centres(session, rows: list[Row]) -> tuple[int, int]:
-    """Create or update centres by slug; return ``(created, updated)``."""
-    slugs = [row.key for row in rows]
-    existing = {
-        c.slug: c for c in session.scalars(select(Centre).where(Centre.slug.in_(slugs)))
-    }
-    codes = {row.values["district_code"] for row in rows}
-    districts = {
-        d.code: d
-        for d in session.scalars(select(District).where(District.code.in_(codes)))
-    }
-    created = moved = 0
-    for row in rows:
-        centre = existing.get(row.key)
-        if centre is None:
-            centre = Centre(slug=row.key)
-            session.add(centre)
-            created += 1
-        values = dict(row.values)
-        district = districts[values.pop("district_code")]
-        moved += centre.district is not None and centre.district is not district
-        centre.district = district
-        for name, value in values.items():
-            setattr(centre, name, value)
-        session.flush()
-    if moved:  # cached report figures count their visits in the old districts
-        report_cache.invalidate(session)
-    return created, len(rows) - created

@@ -12,14 +12,19 @@ database, and each anonymous row gets a deterministic idempotency key built
 from its centre, time, home district and its occurrence number among identical
 rows of the file. (So a second file holding an identical anonymous row, same
 centre, same second and district, is taken as the same visit.)
+
+The file is read by the shared reader (:mod:`vaerested.services.text_input`:
+UTF-8 with or without BOM, ``,`` or ``;``) and streamed: rows are checked and
+written :data:`BATCH` at a time, so memory holds one batch plus a little per
+new card and per distinct anonymous visit, never the whole file.
 """
 
-import csv
 import uuid
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TextIO
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select, update
@@ -36,11 +41,17 @@ from vaerested.checkin.operations import (
 from vaerested.extensions import db
 from vaerested.models import Card, Centre, District, Visit, VisitSource
 from vaerested.reports import cache as report_cache
+from vaerested.services.text_input import CsvRows, ReadError
 
 REQUIRED_COLUMNS = ("centre", "visited_at")
 OPTIONAL_COLUMNS = ("card", "home_district")
-BATCH = 1000
+#: Rows checked and written together; memory holds one batch, not the file.
+BATCH = 5000
 MAX_ERRORS = 100
+#: Earliest visit time accepted (an earlier one is a typing error, and year 1
+#: cannot even be converted to UTC).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 #: Namespace of the deterministic keys of imported anonymous visits.
 IMPORT_NAMESPACE = uuid.UUID("6f1d3c2e-4b7a-5e90-9c1f-2a8d7e6b5c40")
 
@@ -75,39 +86,60 @@ class ImportSummary:
     new_visits: int
 
 
-def read_visits_csv(fh: TextIO, tz: ZoneInfo, now: datetime) -> list[ImportRow]:
-    """Parse and check every row. :raises ImportFailed: listing every problem."""
-    reader = csv.DictReader(fh)
-    columns = [c.strip() for c in reader.fieldnames or []]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+@dataclass
+class _State:
+    """What the import keeps between batches: small, per card, not per row."""
+
+    #: New card id -> (earliest time, (latest time, code) with a district, id).
+    new_cards: dict[int, list] = field(default_factory=dict)
+    #: Anonymous rows seen per (centre, time, home district): their key number.
+    tallies: Counter = field(default_factory=Counter)
+    rows: int = 0
+    first_day: date | None = None
+
+
+def _rows(
+    reader: CsvRows, tz: ZoneInfo, now: datetime, errors: list[str]
+) -> Iterator[ImportRow]:
+    """Yield checked rows; append ``line N: …`` to ``errors`` for bad ones."""
+    header = reader.header
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ImportFailed([f"line 1: missing column(s): {', '.join(missing)}"])
-    reader.fieldnames = columns
+        errors.append(f"line 1: missing column(s): {', '.join(missing)}")
+        return
+    index = {
+        c: header.index(c) for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c in header
+    }
     centres = dict(db.session.execute(select(Centre.slug, Centre.id)).all())
     districts = dict(db.session.execute(select(District.code, District.id)).all())
     hasher = card_hasher()
-    rows, errors = [], []
-    for record in reader:
-        line = reader.line_num
+    width = len(header)
+    for line, cells in reader:
         if len(errors) >= MAX_ERRORS:
             errors.append(f"line {line}: too many errors, stopped")
-            break
-        slug = (record.get("centre") or "").strip()
-        text = (record.get("visited_at") or "").strip()
-        code = (record.get("card") or "").strip()
-        district_code = (record.get("home_district") or "").strip()
-        if not (slug or text or code or district_code):
-            continue  # a blank line
+            return
+        padded = cells + [""] * (width - len(cells))
+        slug, text, code, district_code = (
+            padded[index[c]].strip() if c in index else ""
+            for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+        )
         problems = []
         if slug not in centres:
-            problems.append(f"unknown centre {slug!r}" if slug else "centre is empty")
+            problems.append(
+                f"unknown centre {slug[:60]!r}" if slug else "centre is empty"
+            )
         try:
             visited_dt = parse_local_datetime(text, tz)
             if visited_dt > now + MAX_SCAN_AHEAD:
                 problems.append("visited_at is in the future")
+            elif visited_dt < EARLIEST:
+                problems.append(f"visited_at is before {EARLIEST.year}")
         except InvalidTime:
             visited_dt = None
             problems.append("visited_at is not an ISO 8601 date and time")
+        except OverflowError:  # year 1 or 9999 cannot be converted to UTC
+            visited_dt = None
+            problems.append("visited_at is out of range")
         code_hash = None
         if code:
             try:
@@ -115,86 +147,117 @@ def read_visits_csv(fh: TextIO, tz: ZoneInfo, now: datetime) -> list[ImportRow]:
             except InvalidCode:
                 problems.append("invalid card code")  # never echo a code
         if district_code and district_code not in districts:
-            problems.append(f"unknown home district {district_code!r}")
+            problems.append(f"unknown home district {district_code[:20]!r}")
         if problems:
             errors.append(f"line {line}: {'; '.join(problems)}")
             continue
-        rows.append(
-            ImportRow(
-                line=line,
-                centre_id=centres[slug],
-                visited_dt=visited_dt,
-                visit_date=local_date(visited_dt, tz),
-                code_hash=code_hash,
-                home_district_id=districts.get(district_code),
-                home_district_code=district_code,
-            )
+        yield ImportRow(
+            line=line,
+            centre_id=centres[slug],
+            visited_dt=visited_dt,
+            visit_date=local_date(visited_dt, tz),
+            code_hash=code_hash,
+            home_district_id=districts.get(district_code),
+            home_district_code=district_code,
         )
+
+
+def import_visits_file(fh: BinaryIO, tz: ZoneInfo, now: datetime) -> ImportSummary:
+    """Check and write the visits of a CSV file, one batch at a time.
+
+    Writing stops at the first bad row but checking goes on, so every problem
+    (up to :data:`MAX_ERRORS`) is reported. Flush only: the caller commits once,
+    or rolls back on :class:`ImportFailed`.
+    """
+    errors: list[str] = []
+    try:
+        reader = CsvRows(fh)
+    except ReadError as error:
+        raise ImportFailed([str(error)]) from None
+    before = db.session.scalar(select(func.count()).select_from(visits))
+    state, batch = _State(), []
+    try:
+        for row in _rows(reader, tz, now, errors):
+            if errors:
+                continue
+            batch.append(row)
+            if len(batch) >= BATCH:
+                _write_batch(batch, state, now)
+                batch = []
+    except ReadError as error:
+        errors.append(str(error))
     if errors:
         raise ImportFailed(errors)
-    return rows
+    _write_batch(batch, state, now)
+    _finish_cards(state)
+    after = db.session.scalar(select(func.count()).select_from(visits))
+    if state.first_day:  # cached report figures of the imported days are stale
+        report_cache.invalidate(db.session, since=state.first_day)
+    return ImportSummary(state.rows, len(state.new_cards), after - before)
 
 
-def _batches(items: list, size: int = BATCH):
+def _batches(items: list, size: int = 1000):
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _create_cards(card_rows: list[ImportRow]) -> tuple[dict[str, int], int]:
-    """Create the unknown cards; return ``{code_hash: card_id}`` and how many new."""
-    hashes = sorted({r.code_hash for r in card_rows})
+def _card_ids(hashes: list[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for chunk in _batches(hashes):
-        ids.update(
-            db.session.execute(
-                select(cards.c.code_hash, cards.c.id).where(
-                    cards.c.code_hash.in_(chunk)
-                )
-            ).all()
+        query = select(cards.c.code_hash, cards.c.id).where(
+            cards.c.code_hash.in_(chunk)
         )
-    first_seen: dict[str, datetime] = {}
-    district: dict[str, tuple] = {}
-    for r in card_rows:
-        if r.code_hash in ids:
-            continue
-        if r.code_hash not in first_seen or r.visited_dt < first_seen[r.code_hash]:
-            first_seen[r.code_hash] = r.visited_dt
+        ids.update(db.session.execute(query).all())
+    return ids
+
+
+def _card_state(rows: list[ImportRow], state: _State) -> dict[str, int]:
+    """Return ``{code_hash: card_id}``, creating unknown cards; track new ones."""
+    ids = _card_ids(sorted({r.code_hash for r in rows}))
+    new = sorted({r.code_hash for r in rows} - ids.keys())
+    if new:
+        first = {}
+        for r in rows:
+            if r.code_hash not in ids and (
+                r.code_hash not in first or r.visited_dt < first[r.code_hash]
+            ):
+                first[r.code_hash] = r.visited_dt
+        values = [
+            {"code_hash": h, "issued_dt": first[h], "is_revoked": False} for h in new
+        ]
+        for chunk in _batches(values):
+            db.session.execute(cards.insert(), chunk)
+        created = _card_ids(new)
+        ids.update(created)
+        for card_id in created.values():
+            state.new_cards[card_id] = [None, None, None]
+    for r in rows:
+        entry = state.new_cards.get(ids[r.code_hash])
+        if entry is None:
+            continue  # a card that existed before the import is left alone
+        if entry[0] is None or r.visited_dt < entry[0]:
+            entry[0] = r.visited_dt
         if r.home_district_id is not None:
             rank = (r.visited_dt, r.home_district_code)
-            if r.code_hash not in district or rank > district[r.code_hash][0]:
-                district[r.code_hash] = (rank, r.home_district_id)
-    new = [
-        {
-            "code_hash": h,
-            "issued_dt": first_seen[h],
-            "home_district_id": district[h][1] if h in district else None,
-            "is_revoked": False,
-        }
-        for h in sorted(first_seen)
-    ]
-    for chunk in _batches(new):
-        db.session.execute(cards.insert(), chunk)
-    for chunk in _batches(sorted(first_seen)):
-        ids.update(
-            db.session.execute(
-                select(cards.c.code_hash, cards.c.id).where(
-                    cards.c.code_hash.in_(chunk)
-                )
-            ).all()
-        )
-    return ids, len(new)
+            if entry[1] is None or rank > entry[1]:
+                entry[1], entry[2] = rank, r.home_district_id
+    return ids
 
 
-def import_visits(rows: list[ImportRow], now: datetime) -> ImportSummary:
-    """Write checked rows (flush only; the caller commits once)."""
-    before = db.session.scalar(select(func.count()).select_from(visits))
-    card_ids, new_cards = _create_cards([r for r in rows if r.code_hash])
+def _write_batch(rows: list[ImportRow], state: _State, now: datetime) -> None:
+    if not rows:
+        return
+    state.rows += len(rows)
+    first_day = min(r.visit_date for r in rows)
+    if state.first_day is None or first_day < state.first_day:
+        state.first_day = first_day
+    card_rows = [r for r in rows if r.code_hash]
+    card_ids = _card_state(card_rows, state) if card_rows else {}
     earliest: dict[tuple, datetime] = {}
-    for r in rows:
-        if r.code_hash:
-            key = (card_ids[r.code_hash], r.centre_id, r.visit_date)
-            if key not in earliest or r.visited_dt < earliest[key]:
-                earliest[key] = r.visited_dt
+    for r in card_rows:
+        key = (card_ids[r.code_hash], r.centre_id, r.visit_date)
+        if key not in earliest or r.visited_dt < earliest[key]:
+            earliest[key] = r.visited_dt
     card_visits = [
         {
             "card_id": card_id,
@@ -233,29 +296,50 @@ def import_visits(rows: list[ImportRow], now: datetime) -> ImportSummary:
                 for v in chunk
             ],
         )
-    tallies = _tally_rows([r for r in rows if not r.code_hash], now)
+    tallies = _tally_rows([r for r in rows if not r.code_hash], now, state.tallies)
     insert_tally = _insert(visits).on_conflict_do_nothing(
         index_elements=["idempotency_key"]
     )
     for chunk in _batches(tallies):
         db.session.execute(insert_tally, chunk)
-    after = db.session.scalar(select(func.count()).select_from(visits))
-    if rows:  # cached report figures of the imported days are out of date
-        report_cache.invalidate(db.session, since=min(r.visit_date for r in rows))
-    return ImportSummary(rows=len(rows), new_cards=new_cards, new_visits=after - before)
 
 
-def _tally_rows(rows: list[ImportRow], now: datetime) -> list[dict]:
-    """Return anonymous visits with keys that do not depend on row order."""
-    seen: Counter = Counter()
+def _finish_cards(state: _State) -> None:
+    """Give each new card its earliest visit and its latest home district."""
+    set_card = (
+        update(cards)
+        .where(cards.c.id == bindparam("b_id"))
+        .values(
+            issued_dt=bindparam("b_dt", type_=cards.c.issued_dt.type),
+            home_district_id=bindparam("b_district"),
+        )
+    )
+    values = [
+        {"b_id": card_id, "b_dt": entry[0], "b_district": entry[2]}
+        for card_id, entry in sorted(state.new_cards.items())
+    ]
+    for chunk in _batches(values):
+        db.session.execute(set_card, chunk)
+
+
+def _tally_rows(rows: list[ImportRow], now: datetime, seen: Counter) -> list[dict]:
+    """Return anonymous visits with keys that do not depend on row order.
+
+    ``seen`` counts identical rows across batches: the n-th identical row of
+    the file gets key number n, whichever batch it is in.
+    """
     result = []
     ordered = sorted(
         rows, key=lambda r: (r.centre_id, r.visited_dt, r.home_district_id or 0)
     )
     for r in ordered:
         identity = (r.centre_id, r.visited_dt.isoformat(), r.home_district_id)
-        seen[identity] += 1
-        name = "|".join(map(str, (*identity, seen[identity])))
+        # One int instead of a tuple: a third of the memory per distinct visit.
+        # Exact: ids are SQL integers (< 2**31), so the parts cannot overlap.
+        micros = (r.visited_dt - EARLIEST) // MICROSECOND
+        count_key = (micros << 64) | (r.centre_id << 32) | (r.home_district_id or 0)
+        seen[count_key] += 1
+        name = "|".join(map(str, (*identity, seen[count_key])))
         result.append(
             {
                 "centre_id": r.centre_id,

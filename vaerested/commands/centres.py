@@ -6,8 +6,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from vaerested.centres.importers import Parsed, Problem, parse_centres, upsert_centres
-from vaerested.commands.districts import FILE, run_import
+from vaerested.centres.importers import Parsed, Problem, parse_centres
+from vaerested.centres.upserts import upsert_centres
+from vaerested.commands.districts import FILE, read_file, run_import
 from vaerested.extensions import db
 from vaerested.models import Centre, District
 
@@ -21,8 +22,11 @@ def import_centres(file: Path) -> None:
     if file.suffix.lower() != ".csv":
         problem = Problem(1, f"unsupported file type {file.name!r}: use .csv")
         run_import(Parsed(problems=[problem]), upsert_centres)
+    data = read_file(file)
+    if isinstance(data, Parsed):
+        run_import(data, upsert_centres)
     codes = set(db.session.scalars(select(District.code)))
-    run_import(parse_centres(file.read_bytes(), codes), upsert_centres)
+    run_import(parse_centres(data, codes), upsert_centres, "centre", "slug")
 
 
 @cli.command("list")

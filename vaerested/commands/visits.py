@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from vaerested.checkin.imports import ImportFailed, import_visits, read_visits_csv
+from vaerested.checkin.imports import ImportFailed, import_visits_file
 from vaerested.checkin.jobs import run_retention
 from vaerested.checkin.operations import local_tz
 from vaerested.extensions import db
@@ -14,19 +14,22 @@ cli = AppGroup("visits", help="Import visits and apply retention.")
 
 
 @cli.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.File("rb"))
 @click.pass_context
 def import_command(ctx, file):
     """Import visits from CSV (centre,visited_at,card,home_district); all or nothing."""
     now = utcnow()
     try:
-        rows = read_visits_csv(file, local_tz(), now)
+        summary = import_visits_file(file, local_tz(), now)
     except ImportFailed as failure:
+        db.session.rollback()
         for message in failure.errors:
             click.echo(message, err=True)
         click.echo("Nothing was imported.", err=True)
         ctx.exit(2)
-    summary = import_visits(rows, now)
+    except Exception:
+        db.session.rollback()
+        raise
     db.session.commit()
     click.echo(
         f"Imported {summary.rows} row(s): {summary.new_visits} new visit(s), "

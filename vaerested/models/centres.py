@@ -69,6 +69,8 @@ class District(Base):
     is_boundary_schematic: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    #: Area in km² (from the imported file, or computed from the boundary).
+    area_km2: Mapped[float | None] = mapped_column(Float)
     #: Reference point (e.g. the district's centroid) for maps.
     ref_lat: Mapped[float | None] = mapped_column(Float)
     ref_lon: Mapped[float | None] = mapped_column(Float)

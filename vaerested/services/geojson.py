@@ -1,7 +1,8 @@
 """Pure GeoJSON helpers for district boundaries: validation, centroids, lines.
 
-No Flask, no database: the district import (:mod:`vaerested.centres.importers`)
-uses them, and so can maps.
+No Flask, no database. The district import checks, reprojects and repairs its
+boundaries with :mod:`vaerested.services.boundary_geometry`; these plain-list
+helpers remain for code that reads stored boundaries.
 """
 
 import json
