@@ -13,7 +13,7 @@
   var SIGNALS_KEY = "vaerested.checkin.signals";
   // Plain symbols that common fonts have (no emoji): the text carries the meaning.
   var ICONS = {
-    "new": "\u2713", duplicate: "\u21BB", unknown: "?", revoked: "\u26D4",
+    "new": "\u2713", duplicate: "\u21BB", unknown: "?", revoked: "\u2298",
     invalid: "\u2717", queued: "\u25F7", error: "!", tally: "+1",
     undone: "\u21B6", sending: "\u2026", ready: "\u25A3", auth: "!"
   };

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import func, select
 
 from tests.factories import DEFAULT_PASSWORD, create_centre, create_user
