@@ -32,7 +32,9 @@ def test_login_with_two_centres_lists_them(client, auth, db):
     auth.login_as("leader", centres=[a, b])
     response = client.get("/")
     assert response.status_code == 200
-    assert b"/checkin/nabo/" in response.data and b"/checkin/kontakten/" in response.data
+    assert (
+        b"/checkin/nabo/" in response.data and b"/checkin/kontakten/" in response.data
+    )
 
 
 def test_email_is_case_insensitive(auth, db):
