@@ -168,6 +168,7 @@
             }
             self.setOnline(true);
             return Queue.remove(item.id).then(function () {
+              self.waiting -= item.kind === "undo" ? -1 : 1; // now in the server's count
               self.handled[item.id] = true;
               self.handle(item, result);
               return next();
