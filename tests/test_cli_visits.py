@@ -258,6 +258,30 @@ def test_kiosk_create_prints_the_token_last(app, db, runner, client):
     assert runner.invoke(args=["kiosk", "create", "--centre", "x"]).exit_code == 2
 
 
+def test_kiosk_create_prints_the_full_link_from_base_url(app, db, runner):
+    create_centre(slug="nabo")
+    db.session.commit()
+    app.config["BASE_URL"] = "https://vaerested.example.dk/app"
+    result = runner.invoke(args=["kiosk", "create", "--centre", "nabo"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    plaintext = lines[-1]
+    assert (
+        f"https://vaerested.example.dk/app/checkin/kiosk#token={plaintext}&centre=nabo"
+        in lines
+    )
+    assert "BASE_URL" not in result.output
+
+
+def test_kiosk_create_without_base_url_prints_the_path(app, db, runner):
+    create_centre(slug="nabo")
+    db.session.commit()
+    result = runner.invoke(args=["kiosk", "create", "--centre", "nabo"])
+    lines = result.output.strip().splitlines()
+    assert f"/checkin/kiosk#token={lines[-1]}&centre=nabo" in lines
+    assert "BASE_URL is not set" in result.output
+
+
 def test_cards_issue_prints_only_codes(app, db, runner):
     centre = create_centre(slug="nabo")
     db.session.commit()

@@ -18,6 +18,10 @@ class DefaultConfig:
     #: Flask's session signing key. Empty means: read ``instance/secret_key``,
     #: generating it on first start. Set it explicitly in production.
     SECRET_KEY = ""
+    #: The address people reach the app at, e.g. "https://vaerested.example.dk".
+    #: Used where there is no request to take it from: ``flask kiosk create``
+    #: prints the full kiosk link with it. Empty: the command prints the path only.
+    BASE_URL = ""
     #: Local time zone: it decides what a "day" is for visits and reports.
     TIMEZONE = "Europe/Copenhagen"
     #: Smallest count shown in exports; 1..MIN_CELL-1 is written as "<MIN_CELL".

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1a7d2f913'
-down_revision = '89bdea48b99b'
+down_revision = 'c4e1a7d9b2f3'
 branch_labels = None
 depends_on = None
 

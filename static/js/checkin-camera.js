@@ -4,6 +4,18 @@
 (function () {
   "use strict";
   var App = window.VaerestedCheckin.App;
+
+  // The browser's error (a DOMException, or html5-qrcode's text around it) as
+  // one of our Danish messages; the raw English text is never shown.
+  function cameraProblem(error) {
+    var text = String((error && error.name) || "") + " " + String((error && error.message) || error || "");
+    if (/NotAllowed|PermissionDenied|Permission denied|denied/i.test(text)) return "camera-denied";
+    if (/NotFound|DevicesNotFound|Overconstrained|not found|no camera/i.test(text)) return "camera-missing";
+    if (/NotReadable|TrackStart|AbortError|Could not start|in use|busy/i.test(text)) return "camera-busy";
+    if (/Secur|insecure|https/i.test(text)) return "camera-insecure";
+    return "camera-error";
+  }
+  window.VaerestedCheckin.cameraProblem = cameraProblem;
   App.prototype.cameraMessage = function (text) {
     var el = this.el("camera-message");
     if (!el) return;
@@ -53,8 +65,9 @@
       return true;
     }, function (error) {
       button.disabled = false;
-      var name = error && error.name ? error.name : String(error || "");
-      self.cameraMessage(self.msg("camera-error") + (name ? " (" + name + ")" : ""));
+      var problem = cameraProblem(error);
+      self.root.setAttribute("data-camera-problem", problem);
+      self.cameraMessage(self.msg(problem));
       return false;
     });
   };

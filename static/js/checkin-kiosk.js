@@ -14,15 +14,28 @@
     try { return JSON.parse(localStorage.getItem(KEY) || "null"); } catch (e) { return null; }
   }
 
-  var kiosk = null;
-  var params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
-  if (params.get("token") && params.get("centre")) {
-    kiosk = { token: params.get("token"), centre: params.get("centre") };
-    try { localStorage.setItem(KEY, JSON.stringify(kiosk)); } catch (e) { /* private mode */ }
+  // A kiosk link in the address bar: remember it (with when it was set up) and
+  // take the token out of the address bar and the history.
+  function fromHash() {
+    var params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    if (!params.get("token") || !params.get("centre")) return null;
+    var found = { token: params.get("token"), centre: params.get("centre"), since: new Date().toISOString() };
+    try { localStorage.setItem(KEY, JSON.stringify(found)); } catch (e) { /* private mode */ }
     history.replaceState(null, "", window.location.pathname + window.location.search);
+    return found;
   }
-  kiosk = kiosk || load();
+
+  // A new link pasted into an open kiosk page only changes the hash: start over with it.
+  window.addEventListener("hashchange", function () {
+    if (fromHash()) window.location.reload();
+  });
+
+  var kiosk = fromHash() || load();
   if (!kiosk || !kiosk.token || !kiosk.centre) return; // the explanation stays shown
+  if (!kiosk.since) {
+    kiosk.since = new Date().toISOString(); // set up before this was recorded
+    try { localStorage.setItem(KEY, JSON.stringify(kiosk)); } catch (e) { /* private mode */ }
+  }
 
   missing.hidden = true;
   root.hidden = false;
@@ -30,6 +43,19 @@
   var app = window.VaerestedCheckin.start(root, { token: kiosk.token, centre: kiosk.centre });
   window.VaerestedCheckin.app = app;
   app.show("ready", app.msg("ready"));
+
+  // Which centre this kiosk checks in for, and since when (the server names it).
+  function showBound(name) {
+    var el = app.el("kiosk-bound");
+    if (!el) return;
+    var since = kiosk.since ? new Date(kiosk.since) : null;
+    var date = since && !isNaN(since) ? since.toLocaleDateString(document.documentElement.lang || "da", {
+      day: "numeric", month: "long", year: "numeric"
+    }) : "?";
+    el.textContent = app.msg("kiosk-bound").replace("{centre}", name).replace("{date}", date);
+  }
+  showBound(kiosk.centre);
+  app.onToday = function (data) { if (data.centre_name) showBound(data.centre_name); };
 
   var full = document.getElementById("kiosk-fullscreen");
   if (full && document.documentElement.requestFullscreen) {

@@ -12,12 +12,6 @@
   var COUNT_EVERY_MS = 60000;
   var CAMERA_REPEAT_MS = 3000;
   var LIVE_MS = 15000;
-  // Plain symbols that common fonts have (no emoji): the text carries the meaning.
-  var ICONS = {
-    "new": "\u2713", duplicate: "\u2139", unknown: "?", revoked: "\u2298",
-    invalid: "\u2717", queued: "\u25F7", error: "!", tally: "+1",
-    undone: "\u21B6", sending: "\u2026", ready: "\u25A3", auth: "!"
-  };
 
   // Canonical 17-character code, or null when the text is not a valid card code.
   // Mirrors vaerested/checkin/codes.py: Crockford base32 with O -> 0 and I/L -> 1,
@@ -61,33 +55,35 @@
     this.taps = [];
     this.lastDecoded = { text: null, at: 0 };
     this.resetTimer = null;
-    this.el = function (name) { return root.querySelector('[data-role="' + name + '"]'); };
+    this.serverCount = null;
+    this.waiting = 0;
+    // Look inside the app first, then in the page (the scanner's count sits in its header).
+    this.el = function (name) {
+      var selector = '[data-role="' + name + '"]';
+      return root.querySelector(selector) || document.querySelector(selector);
+    };
   }
 
-  App.prototype.msg = function (key) {
-    return this.root.getAttribute("data-msg-" + key) || key;
+  App.prototype.msg = function (key, fallback) {
+    var text = this.root.getAttribute("data-msg-" + key);
+    if (text !== null) return text;
+    return fallback === undefined ? key : fallback;
   };
 
-  App.prototype.show = function (state, text, detail) {
-    var banner = this.el("feedback");
-    if (!banner) return;
-    banner.setAttribute("data-state", state);
-    this.el("feedback-icon").textContent = ICONS[state] || "";
-    this.el("feedback-text").textContent = text;
-    this.el("feedback-detail").textContent = detail || "";
-    banner.classList.remove("flash-in");
-    void banner.offsetWidth; // restart the animation for a repeated result
-    banner.classList.add("flash-in");
-    clearTimeout(this.resetTimer);
-    if (this.kiosk && state !== "ready") {
-      var self = this;
-      this.resetTimer = setTimeout(function () { self.show("ready", self.msg("ready")); }, 6000);
-    }
-  };
+  // show(state, text, detail) lives in checkin-feedback.js (result cards, sound).
 
+  // "Today" is the server's count plus what still waits in this device's queue.
   App.prototype.setCount = function (n) {
+    if (typeof n !== "number") return;
+    this.serverCount = n;
+    this.renderCount();
+  };
+
+  App.prototype.renderCount = function () {
     var el = this.el("today-count");
-    if (el && typeof n === "number") el.textContent = String(n);
+    if (!el || this.serverCount === null) return;
+    el.textContent = String(this.serverCount + this.waiting);
+    el.setAttribute("data-server", String(this.serverCount));
   };
 
   App.prototype.setOnline = function (online) {
@@ -107,6 +103,12 @@
       Queue.showFailed(self.root, all.filter(function (item) { return item.failed; }),
         { failed: self.msg("failed"), remove: self.msg("failed-remove") },
         function () { self.updatePending(); });
+      // A waiting scan or tally will add a visit, a waiting undo takes one away.
+      self.waiting = items.reduce(function (sum, item) {
+        return sum + (item.kind === "undo" ? -1 : 1);
+      }, 0);
+      self.renderCount();
+      return items;
     });
   };
 
@@ -157,6 +159,7 @@
           if (!Queue.isDue(item, Date.now())) return next();  // backing off, or given up
           self.inFlight = item.id;
           return self.request("POST", item.path, item.body).then(function (result) {
+            if (result.kind !== "network" && result.kind !== "auth") self.sentSome = true;
             self.inFlight = null;
             if (result.kind === "network" || result.kind === "auth") {
               self.stopReason = result;
@@ -170,6 +173,7 @@
             }
             self.setOnline(true);
             return Queue.remove(item.id).then(function () {
+              self.waiting -= item.kind === "undo" ? -1 : 1; // now in the server's count
               self.handled[item.id] = true;
               self.handle(item, result);
               return next();
@@ -179,8 +183,11 @@
         self.stopReason = null;
         return next();
       }).then(function (stopped) {
-        return self.updatePending().then(function () {
+        return self.updatePending().then(function (left) {
           if (self.again && stopped !== "stop") return loop();
+          // The queue drained: take "today" from the server, not from the sum of
+          // the answers (other devices and late duplicates changed it meanwhile).
+          if (self.sentSome && !left.length) { self.sentSome = false; self.refreshCount(); }
           return null;
         });
       });
@@ -288,7 +295,11 @@
   App.prototype.refreshCount = function () {
     var self = this;
     return this.request("GET", "/centres/" + encodeURIComponent(this.centre) + "/today").then(function (result) {
-      if (result.kind === "ok") { self.setCount(result.data.visits); self.setOnline(true); }
+      if (result.kind === "ok") {
+        self.setCount(result.data.visits);
+        self.setOnline(true);
+        if (self.onToday) self.onToday(result.data);
+      }
       else if (result.kind === "network") self.setOnline(false);
       else if (result.kind === "auth" && self.kiosk) self.show("auth", self.msg("auth"), self.msg("kept"));
     });
@@ -306,14 +317,9 @@
       input.focus();
       self.scan(value, "keyboard");
     });
-    // A keyboard-wedge scanner types wherever the focus is: send stray typing
-    // (outside any field) to the code field.
-    document.addEventListener("keydown", function (event) {
-      var target = event.target;
-      if (event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
-      if (target && target.closest && target.closest("input, select, textarea, [contenteditable]")) return;
-      input.focus();
-    });
+    // A keyboard-wedge scanner types wherever the focus is (checkin-wedge.js).
+    if (this.startWedge) this.startWedge();
+    if (this.startFeedback) this.startFeedback();
     var toggle = this.el("camera-toggle");
     if (toggle) {
       toggle.addEventListener("click", function () {
@@ -331,6 +337,8 @@
     setInterval(function () { self.flush(); }, FLUSH_EVERY_MS);
     setInterval(function () { self.refreshCount(); }, COUNT_EVERY_MS);
     setInterval(function () { self.renderTaps(); }, 30000);
+    var count = this.el("today-count");
+    if (count && count.hasAttribute("data-server")) this.setCount(Number(count.getAttribute("data-server")));
     this.root.setAttribute("data-ready", "yes");
     this.updatePending();
     this.flush();

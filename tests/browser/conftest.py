@@ -16,6 +16,8 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("VAERESTED_CHROMIUM", "/usr/bin/chromium")
+#: Milliseconds an ``expect`` waits: the machines running CI are small and shared.
+EXPECT_TIMEOUT_MS = 10_000
 REQUIRE_BROWSER = os.environ.get("VAERESTED_REQUIRE_BROWSER") == "1"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -85,7 +87,9 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def playwright_instance():
     _require_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
     with sync_playwright() as pw:
         yield pw

@@ -15,14 +15,19 @@ def _login(page, base, email):
     page.get_by_role("button", name="Log ind").click()
 
 
-def test_staff_logs_in_lands_on_centre_and_switches_language(page, live_server, db):
+def test_staff_logs_in_lands_on_scanner_and_switches_language(page, live_server, db):
     centre = create_centre(slug="solsikken", name="Solsikken")
     create_user(role="staff", centres=[centre], email="staff@example.org")
     db.session.commit()
 
     _login(page, live_server, "staff@example.org")
-    expect(page).to_have_url(f"{live_server}/centres/solsikken")
+    expect(page).to_have_url(f"{live_server}/checkin/solsikken/")
     expect(page.locator("html")).to_have_attribute("lang", "da")
+    expect(page.get_by_test_id("bar-centre")).to_have_text("Solsikken")
+
+    page.get_by_test_id("menu").click()  # the centre page is one tap away
+    page.get_by_role("link", name="Solsikken").click()
+    expect(page).to_have_url(f"{live_server}/centres/solsikken")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Solsikken")
 
     page.get_by_test_id("lang-en").click()

@@ -282,6 +282,7 @@ def test_tallies(client, setup, db):
         "ok": True,
         "data": {
             "date": local_today().isoformat(),
+            "centre_name": setup["a"].name,
             "visits": 3,
             "card_visits": 1,
             "tally_visits": 2,

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.factories import DEFAULT_PASSWORD, create_centre, create_user
@@ -17,10 +18,23 @@ def test_login_lands_admin_on_centres(client, auth, db):
     assert client.get("/").headers["Location"] == "/centres/"
 
 
-def test_login_lands_staff_on_their_centre(client, auth, db):
+@pytest.mark.parametrize("role", ["staff", "leader"])
+def test_login_lands_staff_and_leaders_of_one_centre_on_its_scanner(
+    client, auth, db, role
+):
     centre = create_centre(slug="nabo")
-    auth.login_as("staff", centres=[centre])
-    assert client.get("/").headers["Location"] == "/centres/nabo"
+    auth.login_as(role, centres=[centre])
+    assert client.get("/").headers["Location"] == "/checkin/nabo/"
+
+
+def test_login_with_two_centres_lists_them(client, auth, db):
+    a, b = create_centre(slug="nabo"), create_centre(slug="kontakten")
+    auth.login_as("leader", centres=[a, b])
+    response = client.get("/")
+    assert response.status_code == 200
+    assert (
+        b"/checkin/nabo/" in response.data and b"/checkin/kontakten/" in response.data
+    )
 
 
 def test_email_is_case_insensitive(auth, db):

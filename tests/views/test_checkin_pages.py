@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import create_card, create_centre, create_district, create_visit
-from vaerested.api.tokens import hash_token
+from vaerested.api.tokens import create_access_token, hash_token
 from vaerested.checkin.codes import format_code, generate_code, normalise_code
 from vaerested.checkin.operations import card_hasher
 from vaerested.models import AccessToken, AgeBand, Card, FirstCame, Gender, Housing
@@ -316,3 +316,28 @@ def test_service_worker_is_served_from_the_checkin_scope(client):
     body = response.get_data(as_text=True)
     # It must never cache what is marked no-store (card sheets, kiosk links).
     assert 'indexOf("no-store") === -1' in body
+
+
+@pytest.mark.parametrize(
+    "url, data, danish",
+    [
+        ("/checkin/solsikken/cards/new", {"count": "0"}, "Tallet skal være mellem"),
+        ("/checkin/solsikken/cards/new", {"count": ""}, "Feltet skal udfyldes."),
+        ("/checkin/solsikken/kiosks", {"label": ""}, "Feltet skal udfyldes."),
+        ("/checkin/solsikken/cards/revoke", {"code": ""}, "Feltet skal udfyldes."),
+    ],
+)
+def test_check_in_forms_speak_danish(client, auth, db, centre, url, data, danish):
+    auth.login_as("leader", centres=[centre])
+    html = unescape(client.post(url, data=data).get_data(as_text=True))
+    error = re.search(r'class="field-error">([^<]+)<', html)
+    assert error and danish in error[1], error
+    assert "This field is required" not in html and "Number must be" not in html
+
+
+def test_kiosk_today_names_the_centre(client, db, centre):
+    _token, plaintext = create_access_token("kiosk", centre=centre, label="Door")
+    db.session.commit()
+    api = {"Authorization": f"Bearer {plaintext}"}
+    data = client.get("/api/v1/centres/solsikken/today", headers=api).get_json()
+    assert data["data"]["centre_name"] == centre.name

@@ -270,6 +270,7 @@ def openapi_document() -> dict:
                     "type": "object",
                     "properties": {
                         "date": {"type": "string", "format": "date"},
+                        "centre_name": {"type": "string"},
                         "visits": {"type": "integer"},
                         "card_visits": {"type": "integer"},
                         "tally_visits": {"type": "integer"},

@@ -14,7 +14,7 @@ from vaerested.api.openapi import openapi_document
 from vaerested.checkin import operations as ops
 from vaerested.checkin.codes import InvalidCode
 from vaerested.extensions import db
-from vaerested.models import AgeBand, District, Gender, Housing
+from vaerested.models import AgeBand, Centre, District, Gender, Housing
 from vaerested.models.base import utcnow
 
 _TIME_ERRORS = {
@@ -192,7 +192,8 @@ def get_today(slug: str):
     centre_id = resolve_centre(slug)
     day = _today()
     counts = ops.today_counts(centre_id, day)
-    return ok({"date": day.isoformat(), **counts})
+    name = db.session.scalar(select(Centre.name).where(Centre.id == centre_id))
+    return ok({"date": day.isoformat(), "centre_name": name, **counts})
 
 
 @bp.post("/cards/revoke")

@@ -1,7 +1,6 @@
 """Forms for check-in: issuing and revoking cards, kiosk tokens."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -13,6 +12,7 @@ from wtforms.validators import (
 )
 
 from vaerested.checkin.codes import InvalidCode, normalise_code
+from vaerested.forms import BaseForm
 from vaerested.models import AgeBand, FirstCame, Gender, Housing
 
 MAX_CARDS = 100
@@ -69,7 +69,7 @@ def optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class IssueCardsForm(FlaskForm):
+class IssueCardsForm(BaseForm):
     """How many cards to print and what the holders chose to tell (all optional)."""
 
     count = IntegerField(
@@ -108,7 +108,7 @@ class IssueCardsForm(FlaskForm):
         }
 
 
-class RevokeCardForm(FlaskForm):
+class RevokeCardForm(BaseForm):
     """The code of a lost or passed-on card; ``confirm`` is set on the second step."""
 
     code = StringField(
@@ -133,7 +133,7 @@ class RevokeCardForm(FlaskForm):
             ) from None
 
 
-class KioskForm(FlaskForm):
+class KioskForm(BaseForm):
     """A new kiosk token; the label says where the device is."""
 
     label = StringField(
@@ -144,5 +144,5 @@ class KioskForm(FlaskForm):
     submit = SubmitField(_l("Create kiosk link"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """An empty form: the CSRF token of a confirmation step."""

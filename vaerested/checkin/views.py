@@ -7,7 +7,6 @@ card and token administration.
 
 import base64
 from pathlib import Path
-from urllib.parse import urlencode
 
 from flask import current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -30,6 +29,7 @@ from vaerested.checkin.forms import (
     RevokeCardForm,
     enum_choices,
 )
+from vaerested.checkin.links import kiosk_link
 from vaerested.checkin.qr import qr_svg, sheet_svg
 from vaerested.extensions import db
 from vaerested.models import AccessToken, Centre, District, Role, TokenKind
@@ -135,8 +135,7 @@ def kiosks(centre: Centre):
             created_by=current_user._get_current_object(),
         )
         db.session.commit()
-        fragment = urlencode({"token": plaintext, "centre": centre.slug})
-        link = url_for("checkin.kiosk", _external=True) + "#" + fragment
+        link = kiosk_link(plaintext, centre.slug)
         return _no_store(
             render_template(
                 "checkin/kiosk_created.html",

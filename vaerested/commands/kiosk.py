@@ -1,10 +1,12 @@
 """``flask kiosk …``: access tokens for check-in kiosks."""
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from vaerested.api.tokens import create_access_token, revoke_access_token
+from vaerested.checkin.links import kiosk_link
 from vaerested.extensions import db
 from vaerested.models import AccessToken, Centre, TokenKind
 
@@ -17,7 +19,7 @@ cli = AppGroup("kiosk", help="Manage kiosk access tokens.")
     "--label", default="", help='Where it is used, e.g. "Tablet by the door".'
 )
 def create_kiosk(slug, label):
-    """Create a kiosk token for a centre; it is printed once, alone on the last line."""
+    """Create a kiosk token; print its kiosk link, then the token alone on the last line."""
     centre = db.session.scalar(select(Centre).where(Centre.slug == slug))
     if centre is None:
         raise click.BadParameter(f"no centre {slug!r}", param_hint="--centre")
@@ -25,7 +27,13 @@ def create_kiosk(slug, label):
         raise click.BadParameter(f"centre {slug!r} is inactive", param_hint="--centre")
     token, plaintext = create_access_token(TokenKind.KIOSK, centre=centre, label=label)
     db.session.commit()
-    click.echo(f"Kiosk token {token.id} for {centre.slug}. It is shown only now:")
+    base_url = current_app.config.get("BASE_URL") or ""
+    click.echo(f"Kiosk token {token.id} for {centre.slug}. It is shown only now.")
+    if not base_url:
+        click.echo("BASE_URL is not set: put the app's address in front of this path.")
+    click.echo("Open this link once on the kiosk device:")
+    click.echo(kiosk_link(plaintext, centre.slug, base_url))
+    click.echo("The token alone (for API clients):")
     click.echo(plaintext)
 
 

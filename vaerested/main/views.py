@@ -37,12 +37,16 @@ def inject_helpers() -> dict:
 @bp.route("/")
 @login_required
 def index():
-    """Send each role to its starting page."""
+    """Send each role to its starting page.
+
+    Staff and leaders of one centre start at its scanner: the front desk is
+    where they need the page first (the centre page is one tap away in the menu).
+    """
     if current_user.is_admin:
         return redirect(url_for("centres.index"))
     active = [c for c in current_user.centres if c.is_active]
     if len(active) == 1:
-        return redirect(url_for("centres.detail", slug=active[0].slug))
+        return redirect(url_for("checkin.scanner", slug=active[0].slug))
     return render_template("main/index.html", centres=active)
 
 
