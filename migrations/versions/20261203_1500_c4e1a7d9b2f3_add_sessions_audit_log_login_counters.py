@@ -1,7 +1,7 @@
 """add sessions, audit log and login counters; hash login e-mails
 
 Revision ID: c4e1a7d9b2f3
-Revises: 89bdea48b99b
+Revises: c4e7a1d2b9f0
 Create Date: 2026-12-03 15:00:00
 
 """

@@ -1,7 +1,7 @@
 """add district area
 
 Revision ID: c4e1a7d2f913
-Revises: 89bdea48b99b
+Revises: c4e1a7d9b2f3
 Create Date: 2026-12-03 15:10:00
 
 """
