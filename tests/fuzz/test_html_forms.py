@@ -46,7 +46,6 @@ HOSTILE = [
     "1e23",
     "0001-01-01",
     "9999-12-31",
-    "\x1b[31m\r\n",
     "²",
 ]
 #: Drawn from in the random round, besides hypothesis' own text.
@@ -71,7 +70,7 @@ def field_values(default: str) -> list[str]:
     return ["a\x00b", "9" * 40 if not default else "\x1b[31m\r\n"]
 
 
-RANDOM_EXAMPLES = 60
+RANDOM_EXAMPLES = 40
 #: Routes not fuzzed: logging out or switching language would end the run.
 SKIP_ENDPOINTS = {"static", "auth.logout", "main.set_language"}
 LINK_PARAM = re.compile(r"^[a-z_]+$")

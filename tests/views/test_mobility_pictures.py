@@ -268,7 +268,7 @@ def test_bad_input_is_never_a_500(client, auth, db, query):
     mobility_world()
     auth.login_as("admin")
     response = client.get(f"/reports/mobility?{query}")
-    assert response.status_code == 200
+    assert response.status_code == 400  # the page, with its errors (issue #11)
     assert 'data-testid="table-mobility_months"' not in response.get_data(as_text=True)
 
 
