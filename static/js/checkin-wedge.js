@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   var App = window.VaerestedCheckin.App;
-  var MAX_GAP_MS = 100; // a person types slower; scanners send a key every few ms
+  var MAX_GAP_MS = 150; // people type slower; scanners send a key every few ms
   var MIN_LENGTH = 8;
   var TEXT_TYPES = ["text", "search", "email", "url", "tel", "password", "number", "date", "time"];
 
