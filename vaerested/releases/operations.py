@@ -11,8 +11,8 @@ import json
 import logging
 from datetime import date
 
-from flask import current_app
-from flask_babel import gettext as _
+from flask import current_app, has_request_context
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from vaerested.audit import record_audit
@@ -26,6 +26,13 @@ logger = logging.getLogger(__name__)
 
 #: Slack for float sums of ε.
 EPS_TOLERANCE = 1e-9
+
+
+def _(message: str, **values) -> str:
+    """Translate for a page; plain English in the CLI (no request, no locale)."""
+    if has_request_context():
+        return gettext(message, **values)
+    return message % values if values else message
 
 
 class ReleaseError(Exception):
