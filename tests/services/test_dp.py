@@ -33,7 +33,9 @@ def _independent(rows, k, m):
         seq = sorted(card_rows, key=lambda r: (r[2], r[1]))
         for r in seq[:m]:
             visits[(r[1], r[3])] += 1
-        pairs = [(p[1], q[1]) for p, q in zip(seq, seq[1:]) if p[1] != q[1]]
+        pairs = [
+            (p[1], q[1]) for p, q in zip(seq, seq[1:], strict=False) if p[1] != q[1]
+        ]
         moves.update(pairs[:k])
     for r in rows:
         if r[0] is None:
@@ -57,7 +59,9 @@ def test_bounding_matches_an_independent_computation():
     rows = []
     for card in range(300):
         for _ in range(rng.randint(1, 60)):
-            rows.append(_row(card, rng.choice("abcd"), rng.randint(0, 55), rng.randint(8, 20)))
+            rows.append(
+                _row(card, rng.choice("abcd"), rng.randint(0, 55), rng.randint(8, 20))
+            )
     rows += [_row(None, rng.choice("abcd"), rng.randint(0, 55)) for _ in range(100)]
     # One visit per card, centre and day, as the database guarantees.
     seen, unique = set(), []
@@ -75,13 +79,20 @@ def test_bounding_matches_an_independent_computation():
 def test_every_grid_cell_is_released_including_zeros():
     rows = [_row(1, "a", 0), _row(1, "b", 1)]
     release = dp.release(dp.visits_frame(rows), GRID, 1.0, 5, 10)
-    matrix = {(r["from_centre"], r["to_centre"]) for r in release.tables["mobility_matrix"]}
+    matrix = {
+        (r["from_centre"], r["to_centre"]) for r in release.tables["mobility_matrix"]
+    }
     assert matrix == {(a, b) for a in "abcd" for b in "abcd" if a != b}
     assert len(release.tables["mobility_matrix"]) == 12
     cm = {(r["centre"], r["month"]) for r in release.tables["centre_month_visits"]}
     assert cm == {(c, m) for c in "abcd" for m in GRID.months}
-    flows = {(r["home_district"], r["centre_district"]) for r in release.tables["district_flows"]}
-    assert flows == {(h, t) for h in ["D1", "D2", "D3", "unknown"] for t in ["D1", "D2", "D3"]}
+    flows = {
+        (r["home_district"], r["centre_district"])
+        for r in release.tables["district_flows"]
+    }
+    assert flows == {
+        (h, t) for h in ["D1", "D2", "D3", "unknown"] for t in ["D1", "D2", "D3"]
+    }
     assert [r["month"] for r in release.tables["mobility_months"]] == GRID.months
     assert all(
         min(v for v in row.values() if isinstance(v, int)) >= 0
@@ -130,12 +141,22 @@ def test_released_cells_are_within_the_stated_accuracy_at_the_stated_rate():
     minus a margin of 6 binomial standard deviations (no flake in practice)."""
     rng = random.Random(1600)
     centres = {f"c{i:02d}": f"D{i % 5}" for i in range(20)}
-    grid = dp.Grid(centres=centres, districts=[f"D{i}" for i in range(5)], months=["2026-03", "2026-04"])
+    grid = dp.Grid(
+        centres=centres,
+        districts=[f"D{i}" for i in range(5)],
+        months=["2026-03", "2026-04"],
+    )
     slugs = sorted(centres)
     rows, seen = [], set()
     for card in range(3000):
         for _ in range(rng.randint(1, 25)):
-            r = _row(card, rng.choice(slugs), rng.randint(0, 55), rng.randint(8, 20), f"D{card % 5}")
+            r = _row(
+                card,
+                rng.choice(slugs),
+                rng.randint(0, 55),
+                rng.randint(8, 20),
+                f"D{card % 5}",
+            )
             if (card, r[1], r[2].date()) not in seen:
                 seen.add((card, r[1], r[2].date()))
                 rows.append(r)
@@ -158,6 +179,6 @@ def test_released_cells_are_within_the_stated_accuracy_at_the_stated_rate():
 
 
 def test_months_between():
-    assert dp.months_between(datetime(2026, 11, 5).date(), datetime(2027, 2, 1).date()) == [
-        "2026-11", "2026-12", "2027-01", "2027-02"
-    ]
+    assert dp.months_between(
+        datetime(2026, 11, 5).date(), datetime(2027, 2, 1).date()
+    ) == ["2026-11", "2026-12", "2027-01", "2027-02"]

@@ -3,7 +3,7 @@
 import io
 import json
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -149,18 +149,24 @@ def test_pages_budget_release_and_files(client, auth, db):
     assert f"±{acc}" in detail
     ledger = client.get("/releases/").get_data(as_text=True)
     assert "Committee" in ledger
-    csv_file = client.get(f"/releases/{release.id}/download?format=csv&table=mobility_matrix")
+    csv_file = client.get(
+        f"/releases/{release.id}/download?format=csv&table=mobility_matrix"
+    )
     text = csv_file.get_data(as_text=True)
     lines = text.splitlines()
     assert lines[0] == "from_centre,to_centre,cards,transitions"
     assert len(lines) == 1 + 2 + 1  # a->b, b->a, the note
     assert lines[-1].lstrip('"').startswith("# PUBLIC RELEASE")
     js = json.loads(
-        client.get(f"/releases/{release.id}/download?format=json&table=district_flows").data
+        client.get(
+            f"/releases/{release.id}/download?format=json&table=district_flows"
+        ).data
     )
     assert js["public_release"]["epsilon"] == pytest.approx(1.0)
     assert len(js["rows"]) == 3 * 2  # D1, D2, unknown × D1, D2
-    book = load_workbook(io.BytesIO(client.get(f"/releases/{release.id}/download?format=xlsx").data))
+    book = load_workbook(
+        io.BytesIO(client.get(f"/releases/{release.id}/download?format=xlsx").data)
+    )
     assert "notes" in book.sheetnames and "mobility_matrix" in book.sheetnames
     notes = " ".join(str(r[0].value) for r in book["notes"].iter_rows())
     assert "95 % confidence" in notes and f"±{acc}" in notes
@@ -188,8 +194,22 @@ def test_cli_budget_make_and_refuse(runner, app, db, tmp_path):
     _world()
     db.session.commit()
     assert runner.invoke(args=["release", "budget", "2026", "1.2"]).exit_code == 0
-    args = ["release", "make", "--from", "2026-03-01", "--to", "2026-04-30",
-            "--purpose", "open data", "--epsilon", "1", "--format", "csv", "--out", str(tmp_path)]
+    args = [
+        "release",
+        "make",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-04-30",
+        "--purpose",
+        "open data",
+        "--epsilon",
+        "1",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path),
+    ]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "public_release_1_mobility_matrix.csv").exists()

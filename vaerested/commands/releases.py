@@ -49,17 +49,25 @@ def budget(year: int, epsilon: float):
 def ledger():
     """Print each year's budget, spent and left."""
     for b in db.session.scalars(select(PrivacyBudget).order_by(PrivacyBudget.year)):
-        click.echo(f"{b.year}: ε {b.epsilon:.3f}, spent {b.spent:.3f}, left {b.remaining:.3f}")
+        click.echo(
+            f"{b.year}: ε {b.epsilon:.3f}, spent {b.spent:.3f}, left {b.remaining:.3f}"
+        )
 
 
 @cli.command("make")
 @click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, help="Last day (inclusive), YYYY-MM-DD.")
 @click.option("--purpose", required=True, help="What the release is for.")
-@click.option("--epsilon", type=float, default=None, help="ε to spend (config RELEASE_EPSILON).")
-@click.option("--max-transitions", type=click.IntRange(1, 1000), default=None, help="k.")
+@click.option(
+    "--epsilon", type=float, default=None, help="ε to spend (config RELEASE_EPSILON)."
+)
+@click.option(
+    "--max-transitions", type=click.IntRange(1, 1000), default=None, help="k."
+)
 @click.option("--max-visits", type=click.IntRange(1, 1000), default=None, help="m.")
-@click.option("--format", "fmt", default="xlsx", show_default=True, help="csv, json or xlsx.")
+@click.option(
+    "--format", "fmt", default="xlsx", show_default=True, help="csv, json or xlsx."
+)
 @click.option("--out", "out_dir", required=True, help="Directory to write into.")
 @with_appcontext
 def make(start, end, purpose, epsilon, max_transitions, max_visits, fmt, out_dir):

@@ -44,7 +44,9 @@ def get_budget(year: int) -> PrivacyBudget | None:
     return db.session.scalar(select(PrivacyBudget).where(PrivacyBudget.year == year))
 
 
-def set_budget(year: int, epsilon: float, actor: StaffUser | None = None) -> PrivacyBudget:
+def set_budget(
+    year: int, epsilon: float, actor: StaffUser | None = None
+) -> PrivacyBudget:
     """Set the yearly ε (never below what is already spent); flushes."""
     if not 0 < epsilon <= 100:
         raise ReleaseError(_("The yearly ε must be above 0 and at most 100."))
@@ -78,7 +80,9 @@ def check_input(start: date, end: date, epsilon: float, k: int, m: int) -> None:
         raise ReleaseError(_("The period ends before it starts."))
     if start.year != end.year:
         raise ReleaseError(
-            _("A public release covers one calendar year at most (the budget is yearly).")
+            _(
+                "A public release covers one calendar year at most (the budget is yearly)."
+            )
         )
     if not 0 < epsilon <= 10:
         raise ReleaseError(_("The release's ε must be above 0 and at most 10."))
@@ -169,5 +173,7 @@ def make_release(
         detail=f"release={release.id} epsilon={result.epsilon:.4f} k={k} m={m} "
         f"purpose={purpose[:100]}",
     )
-    logger.info("Public release %s spent ε %.4f of %s", release.id, result.epsilon, year)
+    logger.info(
+        "Public release %s spent ε %.4f of %s", release.id, result.epsilon, year
+    )
     return release

@@ -21,7 +21,9 @@ def release_grid(session: Session, start: date, end: date) -> Grid:
     ).all()
     codes = session.scalars(select(District.code)).all()
     return Grid(
-        centres=dict(centres), districts=sorted(codes), months=months_between(start, end)
+        centres=dict(centres),
+        districts=sorted(codes),
+        months=months_between(start, end),
     )
 
 
@@ -33,9 +35,7 @@ def release_frame(session: Session, start: date, end: date) -> pl.DataFrame:
     A visit whose card link was cut by retention counts as a tally.
     """
     slugs = dict(session.execute(select(Centre.id, Centre.slug)).all())
-    codes = {
-        str(k): v for k, v in session.execute(select(District.id, District.code))
-    }
+    codes = {str(k): v for k, v in session.execute(select(District.id, District.code))}
     rows = session.execute(
         select(
             visits.c.card_id,
@@ -47,7 +47,9 @@ def release_frame(session: Session, start: date, end: date) -> pl.DataFrame:
         .select_from(visits.outerjoin(cards, cards.c.id == visits.c.card_id))
         .where(visits.c.visit_date >= start, visits.c.visit_date <= end)
     ).all()
-    card_id, centre_id, visited, day, home = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
+    card_id, centre_id, visited, day, home = (
+        (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
+    )
     frame = pl.DataFrame(
         {
             "card_id": pl.Series(card_id, dtype=pl.Int64),

@@ -248,9 +248,7 @@ def release(
 ) -> Release:
     """Return the differentially private release of ``frame`` over ``grid``."""
     truth = true_counts(frame, grid, max_transitions, max_visits)
-    noisy, accounting = noisy_vectors(
-        truth, grid, epsilon, max_transitions, max_visits
-    )
+    noisy, accounting = noisy_vectors(truth, grid, epsilon, max_transitions, max_visits)
     return Release(
         tables=post_process(noisy, grid),
         accounting=accounting,
