@@ -3,7 +3,7 @@
 from datetime import date
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from vaerested.models import Card, Centre, District, Visit
@@ -34,41 +34,58 @@ def release_frame(session: Session, start: date, end: date) -> pl.DataFrame:
     ``home`` is the card's home district (a tally's own), as a district code.
     A visit whose card link was cut by retention counts as a tally.
     """
-    slugs = dict(session.execute(select(Centre.id, Centre.slug)).all())
+    slugs = {str(k): v for k, v in session.execute(select(Centre.id, Centre.slug))}
     codes = {str(k): v for k, v in session.execute(select(District.id, District.code))}
-    rows = session.execute(
+    # Straight from the DBAPI cursor, plain types: a million rows with no
+    # per-row conversion in Python. SQLite gives ISO text, psycopg datetimes.
+    stmt = (
         select(
             visits.c.card_id,
             visits.c.centre_id,
-            visits.c.visited_dt,
-            visits.c.visit_date,
+            type_coerce(visits.c.visited_dt, String),
+            type_coerce(visits.c.visit_date, String),
             func.coalesce(cards.c.home_district_id, visits.c.home_district_id),
         )
         .select_from(visits.outerjoin(cards, cards.c.id == visits.c.card_id))
         .where(visits.c.visit_date >= start, visits.c.visit_date <= end)
-    ).all()
-    card_id, centre_id, visited, day, home = (
-        (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
     )
+    connection = session.connection()
+    sql = str(
+        stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    )
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    text = bool(rows) and isinstance(rows[0][2], str)
     frame = pl.DataFrame(
-        {
-            "card_id": pl.Series(card_id, dtype=pl.Int64),
-            "centre_id": pl.Series(centre_id, dtype=pl.Int64),
-            "visited_dt": pl.Series(
-                [v.replace(tzinfo=None) for v in visited], dtype=pl.Datetime("us")
-            ),
-            "visit_date": pl.Series(day, dtype=pl.Date),
-            "home_id": pl.Series(home, dtype=pl.Int64),
-        }
+        rows,
+        schema={
+            "card_id": pl.Int64,
+            "centre_id": pl.Int64,
+            # SQLite's fixed "YYYY-MM-DD HH:MM:SS.ffffff" text sorts as the time
+            # does; the release only sorts by it.
+            "visited_dt": pl.Utf8 if text else pl.Datetime("us", "UTC"),
+            "visit_date": pl.Utf8 if text else pl.Date,
+            "home_id": pl.Int64,
+        },
+        orient="row",
+    )
+    month = (
+        pl.col("visit_date").str.slice(0, 7)
+        if text
+        else pl.col("visit_date").dt.strftime("%Y-%m")
     )
     return frame.select(
         "card_id",
         pl.col("centre_id")
         .cast(pl.Utf8)
-        .replace_strict({str(k): v for k, v in slugs.items()}, default=None)
+        .replace_strict(slugs, default=None)
         .alias("centre"),
         "visited_dt",
-        pl.col("visit_date").dt.strftime("%Y-%m").alias("month"),
+        month.alias("month"),
         pl.col("home_id")
         .cast(pl.Utf8)
         .replace_strict(codes, default=None)
