@@ -1,7 +1,7 @@
 """Public release pages (administration only): the budget ledger, new
 releases, one release with its accuracy, and its downloads."""
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import (
     Response,
@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
+from vaerested.checkin.operations import local_tz
 from vaerested.extensions import db
 from vaerested.models import PrivacyBudget, PublicRelease, Role
 from vaerested.releases import bp
@@ -30,7 +31,7 @@ FORMATS = ("csv", "json", "xlsx")
 
 
 def _forms() -> tuple[BudgetForm, ReleaseForm]:
-    today = date.today()
+    today = datetime.now(local_tz()).date()
     config = current_app.config
     budget_form = BudgetForm(prefix="budget")
     release_form = ReleaseForm(prefix="release")
