@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from vaerested.checkin import bp as checkin_bp
     from vaerested.extensions import csrf
     from vaerested.main import bp as main_bp
+    from vaerested.releases import bp as releases_bp
     from vaerested.reports import bp as reports_bp
 
     app.register_blueprint(main_bp)
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_bp, url_prefix="/checkin")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(releases_bp, url_prefix="/releases")
     app.register_blueprint(activities_bp, url_prefix="/activities")
     app.register_blueprint(calendar_bp, url_prefix="/calendar")
     # The API checks a Bearer token, or for session callers the CSRF header itself.

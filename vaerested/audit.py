@@ -35,6 +35,9 @@ ACTIONS = {
     "kiosk_token.revoke": _l("Kiosk token revoked"),
     "staff_token.create": _l("Staff token created"),
     "staff_token.revoke": _l("Staff token revoked"),
+    "release.create": _l("Public release made (privacy budget spent)"),
+    "release.budget": _l("Privacy budget set"),
+    "release.download": _l("Public release downloaded"),
 }
 
 

@@ -30,6 +30,13 @@ class DefaultConfig:
     #: use; never below 2. Raw counts (min-cell 1) only from the command line;
     #: a CLI export with ``--min-cell`` below this is recorded in the audit log.
     EXPORT_MIN_CELL_FLOOR = 5
+    #: Public releases (differential privacy, docs/public-releases.md): the ε one
+    #: release spends by default (the yearly budget is set on the ledger page),
+    #: and each card's bound per release: at most this many transitions (k) and
+    #: visits (m) of the period count; the rest are left out.
+    RELEASE_EPSILON = 1.0
+    RELEASE_MAX_TRANSITIONS = 10
+    RELEASE_MAX_VISITS = 30
     #: Background map tiles for the coverage map, e.g.
     #: "https://tile.openstreetmap.org/{z}/{x}/{y}.png". Empty (the default): no
     #: tiles, districts and centres on a plain background (works offline). The

@@ -121,6 +121,12 @@ ACCESS = {
     "reports.dashboard": "leader",
     "reports.download": "leader",
     "reports.recompute": "leader",
+    # public releases (differential privacy): administration only
+    "releases.index": "admin",
+    "releases.budget": "admin",
+    "releases.create": "admin",
+    "releases.detail": "admin",
+    "releases.download": "admin",
 }
 
 #: Endpoints outside the matrix.
@@ -141,7 +147,37 @@ URL_ARGS = {
     "schedule_id": lambda w: export_world(w).export_schedule.id,
     "run_id": lambda w: export_world(w).export_run.id,
     "name": lambda w: export_world(w).export_file,
+    "release_id": lambda w: release_world(w).id,
 }
+
+
+def release_world(w: SimpleNamespace):
+    """Return a stored public release (made once per world, spending nothing)."""
+    if not hasattr(w, "release"):
+        import json
+        from datetime import date
+
+        from vaerested.extensions import db
+        from vaerested.models import PublicRelease
+        from vaerested.services import dp
+
+        grid = dp.Grid({"alpha": "A", "beta": "B"}, ["A", "B"], ["2026-03"])
+        result = dp.release(dp.visits_frame([]), grid, 1.0, 5, 10)
+        w.release = PublicRelease(
+            year=2026,
+            period_start=date(2026, 3, 1),
+            period_end=date(2026, 3, 31),
+            purpose="permissions",
+            epsilon=result.epsilon,
+            max_transitions=5,
+            max_visits=10,
+            tables_json=json.dumps(result.tables),
+            accounting_json=json.dumps(result.accounting),
+        )
+        db.session.add(w.release)
+        db.session.flush()
+    return w.release
+
 
 #: Role key -> (role, centre key) of the user who makes the requests.
 ROLES = {

@@ -41,6 +41,7 @@ from vaerested.models.exports import (
     RunOrigin,
     RunStatus,
 )
+from vaerested.models.releases import PrivacyBudget, PublicRelease
 from vaerested.models.report_cache import ReportCacheEntry
 from vaerested.models.sessions import LoginCounter, StaffSession
 from vaerested.models.users import LoginAttempt, Role, StaffUser, staff_centres
@@ -65,6 +66,8 @@ __all__ = [
     "RunOrigin",
     "RunStatus",
     "ReportCacheEntry",
+    "PrivacyBudget",
+    "PublicRelease",
     "AccessToken",
     "AgeBand",
     "Card",
