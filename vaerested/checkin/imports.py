@@ -32,7 +32,9 @@ from sqlalchemy import bindparam, func, select, update
 from vaerested.checkin.codes import InvalidCode, normalise_code
 from vaerested.checkin.operations import (
     MAX_SCAN_AHEAD,
+    InFuture,
     InvalidTime,
+    TooOld,
     _insert,
     card_hasher,
     local_date,
@@ -134,12 +136,12 @@ def _rows(
                 problems.append("visited_at is in the future")
             elif visited_dt < EARLIEST:
                 problems.append(f"visited_at is before {EARLIEST.year}")
+        except (TooOld, InFuture, OverflowError):  # year 1 or 9999 beyond UTC
+            visited_dt = None
+            problems.append("visited_at is out of range")
         except InvalidTime:
             visited_dt = None
             problems.append("visited_at is not an ISO 8601 date and time")
-        except OverflowError:  # year 1 or 9999 cannot be converted to UTC
-            visited_dt = None
-            problems.append("visited_at is out of range")
         code_hash = None
         if code:
             try:
