@@ -46,9 +46,10 @@ def run_one(url: str, report: str) -> dict:
     """Build and write one report; return its timing and figures (child process)."""
     from sqlalchemy import func, select
 
+    from vaerested.exports.formats import write_report
     from vaerested.extensions import db
     from vaerested.models import Visit
-    from vaerested.reports.build import build_report, write_report
+    from vaerested.reports.tables.build import build_report
 
     app = _app(url)
     with app.app_context():

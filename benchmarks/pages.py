@@ -75,10 +75,10 @@ def time_pages(url: str) -> list[tuple[str, str, float, float]]:
     os.environ.setdefault("VAERESTED_INSTANCE_PATH", tempfile.mkdtemp())
     from vaerested import create_app
     from vaerested.commands.users import create_staff_user
+    from vaerested.exports.jobs import local_today
     from vaerested.extensions import db
-    from vaerested.reports import cache
-    from vaerested.reports.jobs import local_today
-    from vaerested.reports.warm import warm_cache
+    from vaerested.reports.pages.warm import warm_cache
+    from vaerested.reports.tables import cache
 
     app = create_app(
         {

@@ -36,7 +36,7 @@ from sqlalchemy import update
 
 from tests.factories import create_card, create_centre, create_district, create_visit
 from vaerested.models import Card, Housing, Visit
-from vaerested.reports.build import COUNT_COLUMNS, REPORTS, build_report
+from vaerested.reports.tables.build import COUNT_COLUMNS, REPORTS, build_report
 from vaerested.services.protection import noise
 
 START, END = date(2024, 5, 6), date(2024, 5, 19)  # Monday to Sunday, two weeks

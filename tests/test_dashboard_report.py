@@ -38,7 +38,7 @@ from tests.factories import (
 )
 from vaerested.models import SessionAttendance, SessionScan
 from vaerested.models.base import utcnow
-from vaerested.reports.build import REPORTS, build_report
+from vaerested.reports.tables.build import REPORTS, build_report
 
 START, END = date(2024, 2, 26), date(2024, 3, 10)
 

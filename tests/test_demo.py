@@ -30,8 +30,8 @@ from vaerested.models import (
 )
 from vaerested.models.base import utcnow
 from vaerested.models.cards import FirstCame, Housing
-from vaerested.reports import dashboard_queries as dq
-from vaerested.reports.queries import Scope
+from vaerested.reports.tables import dashboard_queries as dq
+from vaerested.reports.tables.queries import Scope
 
 REAL_NAMES = ("nabo", "offside", "kontakten", "muhabet")
 

@@ -15,10 +15,10 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import func, select
 
 from tests.factories import create_card, create_centre, create_visit
+from vaerested.exports import jobs
+from vaerested.exports.jobs import claim_run, enqueue_run, run_export_tick, run_queued
 from vaerested.models import ExportRun, ExportSchedule, RunOrigin, RunStatus
-from vaerested.reports import jobs
-from vaerested.reports.jobs import claim_run, enqueue_run, run_export_tick, run_queued
-from vaerested.reports.warm import run_warm_cache
+from vaerested.reports.pages.warm import run_warm_cache
 from vaerested.scheduler import JOBS, configure_start_jobs
 from vaerested.services.periods import Period
 

@@ -17,10 +17,10 @@ from vaerested.admin.operations import delete_district
 from vaerested.centres.operations import ADMIN_FIELDS, PROFILE_FIELDS, update_centre
 from vaerested.checkin.jobs import run_retention
 from vaerested.models import ReportCacheEntry, Visit
-from vaerested.reports import cache, queries
-from vaerested.reports.build import build_report
-from vaerested.reports.queries import Scope
-from vaerested.reports.warm import warm_cache
+from vaerested.reports.pages.warm import warm_cache
+from vaerested.reports.tables import cache, queries
+from vaerested.reports.tables.build import build_report
+from vaerested.reports.tables.queries import Scope
 
 PERIOD = "start=2024-03-01&end=2024-03-31"
 

@@ -35,8 +35,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from tests.factories import create_card, create_centre, create_district, create_visit
+from vaerested.exports.formats import write_report
 from vaerested.models import Visit, VisitSource
-from vaerested.reports.build import COUNT_COLUMNS, REPORTS, build_report, write_report
+from vaerested.reports.tables.build import COUNT_COLUMNS, REPORTS, build_report
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 START, END = date(2024, 1, 8), date(2024, 1, 10)

@@ -71,10 +71,12 @@ def register_blueprints(app: Flask) -> None:
     from vaerested.calendar import bp as calendar_bp
     from vaerested.centres import bp as centres_bp
     from vaerested.checkin import bp as checkin_bp
+    from vaerested.exports import views as export_views  # noqa: F401 (its routes)
     from vaerested.extensions import csrf
     from vaerested.main import bp as main_bp
     from vaerested.releases import bp as releases_bp
-    from vaerested.reports import bp as reports_bp
+    from vaerested.reports.pages import bp as reports_bp
+    from vaerested.reports.pages import views as report_views  # noqa: F401
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")

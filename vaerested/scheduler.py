@@ -47,13 +47,13 @@ JOBS = (
     ),
     Job(
         "export-tick",
-        "vaerested.reports.jobs:run_export_tick",
+        "vaerested.exports.jobs:run_export_tick",
         "EXPORT_TICK_CRON",
         run_at_start=True,
     ),
     Job(
         "warm-report-cache",
-        "vaerested.reports.warm:run_warm_cache",
+        "vaerested.reports.pages.warm:run_warm_cache",
         "REPORT_WARM_CRON",
         run_at_start=True,
     ),

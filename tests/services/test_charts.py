@@ -1,8 +1,8 @@
 """Chart layouts: the mobility pictures and the flows matrix (no database)."""
 
-from vaerested.reports.build import Table
-from vaerested.reports.charts import line_chart, link_diagram, share_chart
-from vaerested.reports.pictures import flows_matrix, strongest_links
+from vaerested.reports.pages.charts import line_chart, link_diagram, share_chart
+from vaerested.reports.pages.pictures import flows_matrix, strongest_links
+from vaerested.reports.tables.build import Table
 
 
 def test_line_chart_leaves_gaps_for_empty_values():

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from tests.factories import create_card, create_centre, create_district, create_visit
 from vaerested.models import Card, Visit
-from vaerested.reports import queries
-from vaerested.reports.queries import Scope
+from vaerested.reports.tables import queries
+from vaerested.reports.tables.queries import Scope
 from vaerested.services import protection
 from vaerested.services.protection import Cell, noise, perturb, protect
 

@@ -6,8 +6,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from vaerested.reports.build import Table
-from vaerested.reports.formats import csv_text, render, write_files
+from vaerested.exports.formats import csv_text, render, write_files
+from vaerested.reports.tables.build import Table
 from vaerested.services.spreadsheet import neutralise
 
 HOSTILE = ["=1+2", "+1", "-1+1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")']

@@ -11,7 +11,7 @@ from tests.views.test_reports_pages import PERIOD, table_rows
 from vaerested import create_app
 from vaerested.extensions import db as _db
 from vaerested.models import District
-from vaerested.reports.maps import MEASURES, shade_classes
+from vaerested.reports.pages.maps import MEASURES, shade_classes
 from vaerested.security import tile_source
 
 #: District 2's (schematic) boundary; district 1 has the golden, surveyed one.

@@ -8,7 +8,7 @@ import pytest
 
 from tests.test_dashboard_report import dashboard_world
 from tests.views.test_reports_pages import table_rows
-from vaerested.reports.build import REPORTS
+from vaerested.reports.tables.build import REPORTS
 
 PERIOD = "start=2024-02-26&end=2024-03-10"
 

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from tests.factories import create_centre, create_visit
+from vaerested.exports.jobs import local_today
 from vaerested.extensions import db as _db
 from vaerested.models import (
     AuditEvent,
@@ -19,7 +20,6 @@ from vaerested.models import (
     RunOrigin,
     RunStatus,
 )
-from vaerested.reports.jobs import local_today
 from vaerested.services.periods import Cadence, previous_period
 
 ENDPOINT_URLS = [

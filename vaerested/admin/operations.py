@@ -8,7 +8,7 @@ from vaerested.auth.sessions import end_all_sessions
 from vaerested.extensions import db
 from vaerested.models import Centre, District, Role, StaffUser, TargetGroup
 from vaerested.models.users import new_login_id
-from vaerested.reports import cache as report_cache
+from vaerested.reports.tables import cache as report_cache
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from datetime import time
 
 from vaerested.extensions import db
 from vaerested.models import Centre, OpeningInterval, TargetGroup
-from vaerested.reports import cache as report_cache
+from vaerested.reports.tables import cache as report_cache
 
 logger = logging.getLogger(__name__)
 

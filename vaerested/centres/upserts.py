@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from vaerested.centres.importers import KEPT_WHEN_MISSING, Row, Written
 from vaerested.models import Centre, District
-from vaerested.reports import cache as report_cache
+from vaerested.reports.tables import cache as report_cache
 
 #: SQL parameters per ``IN (…)`` query (SQLite allows 32,766 at most).
 CHUNK = 500

@@ -42,7 +42,7 @@ from vaerested.checkin.operations import (
 )
 from vaerested.extensions import db
 from vaerested.models import Card, Centre, District, Visit, VisitSource
-from vaerested.reports import cache as report_cache
+from vaerested.reports.tables import cache as report_cache
 from vaerested.services.text_input import CsvRows, ReadError
 
 REQUIRED_COLUMNS = ("centre", "visited_at")

@@ -10,7 +10,7 @@ from vaerested.checkin.operations import local_date, local_tz
 from vaerested.extensions import db
 from vaerested.models import CourseEnrolment, SessionScan, Visit
 from vaerested.models.base import utcnow
-from vaerested.reports import cache as report_cache
+from vaerested.reports.tables import cache as report_cache
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def unlink_old_activity_cards(cutoff_date: date) -> tuple[int, int]:
     an enrolment when it ended before the cutoff (or, with no end, started
     before it). The rows stay: attendance and course figures still count them.
     """
-    from vaerested.reports.dashboard_queries import local_start
+    from vaerested.reports.tables.dashboard_queries import local_start
 
     scans = db.session.execute(
         update(SessionScan)

@@ -26,7 +26,7 @@ from sqlalchemy import func, insert, select, text
 from vaerested.extensions import db
 from vaerested.models import Card, Centre, District, Visit, VisitSource
 from vaerested.models.cards import AgeBand, FirstCame, Gender, Housing
-from vaerested.reports import cache as report_cache
+from vaerested.reports.tables import cache as report_cache
 
 cli = AppGroup("demo", help="Generate synthetic demo data.")
 

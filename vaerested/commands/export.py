@@ -9,15 +9,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from vaerested.audit import record_audit
+from vaerested.exports.formats import write_report
 from vaerested.extensions import db
 from vaerested.models import Centre
-from vaerested.reports.build import (
-    FORMATS,
-    REPORTS,
-    ReportError,
-    build_report,
-    write_report,
-)
+from vaerested.reports.tables.build import FORMATS, REPORTS, ReportError, build_report
 
 
 def _fail(message: str) -> None:

@@ -56,7 +56,7 @@ class ExportSchedule(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Label shown in lists, e.g. "Monthly visits for the city council".
     name: Mapped[str] = mapped_column(String(100))
-    #: Report name (a key of ``vaerested.reports.build.REPORTS``).
+    #: Report name (a key of ``vaerested.reports.tables.build.REPORTS``).
     report: Mapped[str] = mapped_column(String(30))
     format: Mapped[ExportFormat] = mapped_column(
         str_enum(ExportFormat, "export_format")

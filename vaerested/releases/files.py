@@ -1,6 +1,6 @@
 """A public release as files: CSV, JSON or XLSX, each marked as a public release.
 
-The same conventions as the ordinary exports (vaerested.reports.formats): CSV
+The same conventions as the ordinary exports (vaerested.exports.formats): CSV
 in UTF-8 with a header row and the note as a last line ``# …``; JSON as an
 object ``{"public_release": {...}, "rows": [...]}``; XLSX one sheet per table
 and a ``notes`` sheet with the method, bounds, ε and accuracy per table. Text

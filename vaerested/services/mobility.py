@@ -1,7 +1,7 @@
 """Mobility between centres, computed from plain visit rows (DOMAIN.md, "Mobility").
 
 This is the straightforward definition, kept simple on purpose: it is the
-reference the database queries (:mod:`vaerested.reports.queries`) are tested
+reference the database queries (:mod:`vaerested.reports.tables.queries`) are tested
 against. Give it the card visits of one period (tallies have no card and take
 no part in mobility).
 

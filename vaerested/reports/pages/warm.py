@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from flask import Flask
 
+from vaerested.exports.jobs import local_today
 from vaerested.extensions import db
-from vaerested.reports import cache
-from vaerested.reports.build import REPORTS, build_report
-from vaerested.reports.jobs import local_today
+from vaerested.reports.tables import cache
+from vaerested.reports.tables.build import REPORTS, build_report
 
 logger = logging.getLogger(__name__)
 

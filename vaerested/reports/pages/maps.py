@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from flask import current_app, request
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -58,7 +58,7 @@ def coverage_context(raw, shown, page) -> dict:
     coverage, centres = tables.get("coverage"), tables.get("coverage_centres")
     if coverage is None or centres is None:
         return {}
-    measure = request.args.get("measure", "")
+    measure = page.args.get("measure", "")
     if measure not in MEASURES:
         measure = next(iter(MEASURES))
     districts = _district_features(coverage)

@@ -1,6 +1,6 @@
 """The dashboard's SQL (SQLAlchemy Core; SQLite and PostgreSQL).
 
-Visits per centre and day come from :func:`vaerested.reports.queries.daily_visits`;
+Visits per centre and day come from :func:`vaerested.reports.tables.queries.daily_visits`;
 this module adds the centres' typical daily users, the housing mix of the
 scope's visitors, the cards issued per month and the activity sessions held.
 Only the housing query scans visits, so only it goes through the report cache.
@@ -19,8 +19,8 @@ from vaerested.models import (
     SessionAttendance,
     SessionScan,
 )
-from vaerested.reports.cache import cached_rows
-from vaerested.reports.queries import Scope, cards, centres, districts, visits
+from vaerested.reports.tables.cache import cached_rows
+from vaerested.reports.tables.queries import Scope, cards, centres, districts, visits
 from vaerested.services.mobility import months
 from vaerested.services.protection import KEYS, cell
 

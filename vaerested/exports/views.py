@@ -24,6 +24,16 @@ from werkzeug.security import safe_join
 
 from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
+from vaerested.exports.formats import MIMETYPES
+from vaerested.exports.forms import (
+    CADENCE_LABELS,
+    FORMAT_LABELS,
+    REPORT_LABELS,
+    ConfirmForm,
+    RunNowForm,
+    ScheduleForm,
+)
+from vaerested.exports.jobs import enqueue_run, exports_dir, local_today, start_run
 from vaerested.extensions import db
 from vaerested.i18n import WEEKDAYS
 from vaerested.models import (
@@ -34,17 +44,7 @@ from vaerested.models import (
     RunStatus,
 )
 from vaerested.parsing import arg_int, arg_page
-from vaerested.reports import bp
-from vaerested.reports.formats import MIMETYPES
-from vaerested.reports.jobs import enqueue_run, exports_dir, local_today, start_run
-from vaerested.reports.schedule_forms import (
-    CADENCE_LABELS,
-    FORMAT_LABELS,
-    REPORT_LABELS,
-    ConfirmForm,
-    RunNowForm,
-    ScheduleForm,
-)
+from vaerested.reports.pages import bp
 from vaerested.services.periods import Cadence, Period, next_run_date, previous_period
 
 logger = logging.getLogger(__name__)

@@ -31,10 +31,11 @@ from flask import Flask, current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from vaerested.exports.formats import write_report
 from vaerested.extensions import db
 from vaerested.models import ExportRun, ExportSchedule, RunOrigin, RunStatus
 from vaerested.models.base import utcnow
-from vaerested.reports.build import ReportError, build_report, write_report
+from vaerested.reports.tables.build import ReportError, build_report
 from vaerested.services.periods import Period, due_period
 
 logger = logging.getLogger(__name__)

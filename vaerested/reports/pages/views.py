@@ -8,7 +8,8 @@ none. Each report's pictures (map, charts) come from a context hook of its own
 module, fed the same tables.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import (
@@ -30,20 +31,21 @@ from wtforms.validators import ValidationError
 from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
 from vaerested.checkin.operations import local_tz
+from vaerested.exports.formats import render
 from vaerested.extensions import db
 from vaerested.forms import BaseForm
 from vaerested.models import Centre, District, Role
 from vaerested.parsing import BoundedDateField as DateField
-from vaerested.reports import bp, cache, dashboard, maps, pictures, warm
-from vaerested.reports.build import (
+from vaerested.reports.pages import bp, dashboard_charts, maps, pictures, warm
+from vaerested.reports.pages.charts import bar_chart
+from vaerested.reports.tables import cache
+from vaerested.reports.tables.build import (
     REPORTS,
     ReportError,
     Table,
     build_report,
     protect_tables,
 )
-from vaerested.reports.charts import bar_chart
-from vaerested.reports.formats import render
 from vaerested.services.protection import protect
 
 #: Days in the default period (ending today); the warm-up job computes it ahead.
@@ -57,6 +59,9 @@ TITLES = {
     "coverage": _l("Geographic coverage"),
     "mobility": _l("Mobility between centres"),
 }
+
+# The coverage page's flows matrix (reports/_flows.html) is laid out here.
+bp.add_app_template_global(pictures.flows_matrix, "flows_matrix")
 
 
 class PeriodForm(BaseForm):
@@ -95,6 +100,9 @@ class PageRequest:
     centre_ids: list[int] | None
     district_code: str | None
     min_cell: int
+    #: The page's query arguments (``?by=``, ``?measure=``): hooks read these,
+    #: never ``flask.request``.
+    args: Mapping[str, str] = field(default_factory=dict)
 
 
 def _period_form() -> PeriodForm:
@@ -143,7 +151,7 @@ def _build(
 ) -> tuple[list[Table], list[Table], dict, cache.CacheState] | None:
     """Return ``(raw, suppressed, page context, cache state)``, or None when invalid.
 
-    The aggregates come from the report cache (see :mod:`vaerested.reports.cache`),
+    The aggregates come from the report cache (see :mod:`vaerested.reports.tables.cache`),
     so the page and its downloads show the same figures.
     """
     slug = form.centre.data
@@ -155,7 +163,7 @@ def _build(
         return None
     centre_ids, district = _scope(form)
     page = PageRequest(
-        form.start.data, form.end.data, centre_ids, district, _min_cell()
+        form.start.data, form.end.data, centre_ids, district, _min_cell(), request.args
     )
     with cache.caching(db.session, _today()) as state:
         try:
@@ -223,7 +231,7 @@ _HOOKS = {
     "visits": _visits_context,
     "coverage": maps.coverage_context,
     "mobility": pictures.mobility_context,
-    "dashboard": dashboard.dashboard_context,
+    "dashboard": dashboard_charts.dashboard_context,
 }
 
 

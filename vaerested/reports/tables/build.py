@@ -1,12 +1,12 @@
 """Build the reports (visits, coverage, mobility, dashboard) as tables, and write them.
 
-``build_report`` runs the aggregating queries (:mod:`vaerested.reports.queries`),
+``build_report`` runs the aggregating queries (:mod:`vaerested.reports.tables.queries`),
 combines their rows with the pure services and protects them
 (:mod:`vaerested.services.protection`: cell-key perturbation, then small-cell
 suppression, then the ratios from the perturbed counts; at min-cell 1 the
 counts are raw).
-``write_report`` writes the tables as CSV, JSON or XLSX files (see
-:mod:`vaerested.reports.formats`).
+The files are written by :func:`vaerested.exports.formats.write_report`
+(CSV, JSON or XLSX).
 
 Which columns are suppressed (counts of visits or cards, i.e. of persons) is
 listed in :data:`COUNT_COLUMNS`; the others are labels, numbers about the offer
@@ -19,24 +19,24 @@ decimals; ``resident_share`` to 4 decimals and left empty when
 ``resident_cards`` is suppressed, as ``visits_per_1000_target`` is when
 ``visits`` is. Filters (centres, a district) restrict the visits counted to those
 at the chosen centres, so a mobility transition counts only between them.
-The dashboard's tables and ratios are defined in :mod:`vaerested.reports.dashboard`.
+The dashboard's tables and ratios are defined in :mod:`vaerested.reports.tables.dashboard`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vaerested.extensions import db
 from vaerested.models import Centre, District
-from vaerested.reports import dashboard, queries
-from vaerested.reports.queries import Scope
+from vaerested.reports.tables import dashboard, queries
+from vaerested.reports.tables.queries import Scope
+from vaerested.reports.tables.table import Table
 from vaerested.services import coverage, mobility
 from vaerested.services.protection import perturb_rows
 from vaerested.services.suppression import suppress_rows
@@ -86,19 +86,6 @@ COUNT_COLUMNS: dict[str, list[str]] = {
 
 class ReportError(ValueError):
     """Bad report input: unknown report or district, bad period or min-cell."""
-
-
-@dataclass
-class Table:
-    """One output file: its name (no extension), columns and rows."""
-
-    name: str
-    columns: list[str]
-    rows: list[dict]
-    #: Row key (district code) -> GeoJSON geometry, for the coverage map file.
-    geometries: dict[str, dict] = field(default_factory=dict)
-    #: The min-cell the counts are protected at (None: raw cells, 1: raw counts).
-    min_cell: int | None = None
 
 
 def report_of(tables: Iterable[Table]) -> str:
@@ -356,27 +343,3 @@ _BUILDERS = {
     "mobility": _build_mobility,
     "dashboard": dashboard.build_dashboard,
 }
-
-
-def write_report(
-    tables: list[Table], fmt: str, out_dir: Path, *, basename_prefix: str = ""
-) -> list[Path]:
-    """Write ``tables`` into ``out_dir`` as ``fmt``; return the paths written.
-
-    CSV and JSON give one file per table (``<prefix><table>.csv``), XLSX one
-    workbook per report (``<prefix><report>.xlsx``, a sheet per table). A
-    coverage table whose districts have boundaries also gives
-    ``<prefix>coverage.geojson``.
-
-    :raises ReportError: on an unknown format or an unwritable directory.
-    """
-    from vaerested.reports.formats import write_files
-
-    if fmt not in FORMATS:
-        raise ReportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        return write_files(tables, fmt, out_dir, basename_prefix, report_of(tables))
-    except OSError as error:
-        raise ReportError(f"cannot write to {out_dir}: {error.strerror}") from error

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from vaerested.models import Card, Centre, District, OpeningInterval, Visit
-from vaerested.reports.cache import cached_rows
+from vaerested.reports.tables.cache import cached_rows
 from vaerested.services.protection import KEYS, cell
 
 visits = Visit.__table__

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from vaerested.reports.build import Table
-from vaerested.reports.charts import (
+from vaerested.reports.pages.charts import (
     heat_class,
     heatmap,
     line_chart,
     link_diagram,
     share_chart,
 )
+from vaerested.reports.tables.build import Table
 from vaerested.services.coverage import natural_key
 from vaerested.services.suppression import is_suppressed
 

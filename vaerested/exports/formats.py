@@ -13,7 +13,7 @@
   with its coverage row (JSON conventions) as properties.
 
 A protected table (min-cell 2 or more) carries the protection note
-(:mod:`vaerested.reports.notes`): the CSV as a last line ``# …`` (the header
+(:mod:`vaerested.reports.tables.notes`): the CSV as a last line ``# …`` (the header
 is unchanged), the XLSX as a last sheet ``notes``, the GeoJSON as a member
 ``note``; JSON files get it in ``NOTE.txt`` beside them.
 """
@@ -24,12 +24,11 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from vaerested.reports.tables.build import FORMATS, ReportError, report_of
+from vaerested.reports.tables.notes import file_note
+from vaerested.reports.tables.table import Table
 from vaerested.services.spreadsheet import is_formula_like, neutralise
-
-if TYPE_CHECKING:
-    from vaerested.reports.build import Table
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -46,8 +45,6 @@ def json_value(value):
 
 def _note(table: Table) -> str | None:
     """Return the protection note of a protected table, else None."""
-    from vaerested.reports.notes import file_note
-
     protected = table.min_cell is not None and table.min_cell >= 2
     return file_note(table.min_cell) if protected else None
 
@@ -182,3 +179,25 @@ def write_files(
             if text is not None:
                 put("coverage.geojson", text.encode("utf-8"))
     return paths
+
+
+def write_report(
+    tables: list[Table], fmt: str, out_dir: Path, *, basename_prefix: str = ""
+) -> list[Path]:
+    """Write ``tables`` into ``out_dir`` as ``fmt``; return the paths written.
+
+    CSV and JSON give one file per table (``<prefix><table>.csv``), XLSX one
+    workbook per report (``<prefix><report>.xlsx``, a sheet per table). A
+    coverage table whose districts have boundaries also gives
+    ``<prefix>coverage.geojson``.
+
+    :raises ReportError: on an unknown format or an unwritable directory.
+    """
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return write_files(tables, fmt, out_dir, basename_prefix, report_of(tables))
+    except OSError as error:
+        raise ReportError(f"cannot write to {out_dir}: {error.strerror}") from error

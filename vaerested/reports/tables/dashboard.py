@@ -35,9 +35,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, request
-from flask_babel import gettext as _
-
 from vaerested.models import FirstCame, Housing
 from vaerested.services.coverage import natural_key
 from vaerested.services.suppression import is_suppressed, suppress
@@ -101,9 +98,9 @@ def build_dashboard(session, scope, district_code) -> list:
     """Return the dashboard's raw tables (counts unsuppressed, ratios at min-cell 1)."""
     from vaerested.checkin.operations import local_tz
     from vaerested.models.base import utcnow
-    from vaerested.reports import dashboard_queries as dq
-    from vaerested.reports import queries
-    from vaerested.reports.build import Table
+    from vaerested.reports.tables import dashboard_queries as dq
+    from vaerested.reports.tables import queries
+    from vaerested.reports.tables.table import Table
 
     tz = local_tz()
     daily = queries.daily_visits(session, scope)
@@ -232,19 +229,3 @@ def _activity_rows(counts: list[tuple]) -> list[dict]:
         )
         for c in CATEGORIES
     ]
-
-
-def dashboard_context(raw, shown, page) -> dict:
-    """Return the dashboard's summary figures and charts (``?by=week|day``).
-
-    Charts draw the suppressed values the tables show; the visits-over-time
-    chart sums the raw counts per week or day and suppresses the totals.
-
-    :raises HTTPException: 400 for an unknown ``by``.
-    """
-    from vaerested.reports.dashboard_charts import charts_context
-
-    by = request.args.get("by") or "week"
-    if by not in VIEWS:
-        abort(400, _("Choose to show visits by week or by day."))
-    return charts_context(raw, shown, page, by)

@@ -23,7 +23,7 @@ from wtforms.validators import (
 from vaerested.forms import BaseForm
 from vaerested.i18n import WEEKDAYS
 from vaerested.parsing import BoundedDateField, BoundedIntegerField
-from vaerested.reports.build import FORMATS, REPORTS
+from vaerested.reports.tables.build import FORMATS, REPORTS
 from vaerested.services.periods import MAX_DAY_OF_MONTH, Cadence
 
 REPORT_LABELS = {

@@ -41,7 +41,7 @@ from vaerested.models import ReportCacheEntry
 from vaerested.models.base import utcnow
 
 if TYPE_CHECKING:
-    from vaerested.reports.queries import Scope
+    from vaerested.reports.tables.queries import Scope
 
 #: Days after a period's end during which its figures can still change
 #: (scans may be synced up to 30 days late), plus one for time zones.

@@ -11,14 +11,15 @@ export's raw values.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask import abort
 from flask_babel import gettext as _
 
 from vaerested.checkin.forms import FIRST_CAME_LABELS, HOUSING_LABELS
 from vaerested.extensions import db
 from vaerested.models import FirstCame, Housing
-from vaerested.reports import queries
-from vaerested.reports.charts import Bar, bar_chart, nice_max
-from vaerested.reports.dashboard import CATEGORIES, UNKNOWN, week_of
+from vaerested.reports.pages.charts import Bar, bar_chart, nice_max
+from vaerested.reports.tables import queries
+from vaerested.reports.tables.dashboard import CATEGORIES, UNKNOWN, VIEWS, week_of
 from vaerested.services.mobility import months
 from vaerested.services.protection import protect
 from vaerested.services.suppression import is_suppressed
@@ -32,7 +33,7 @@ def _totals(raw: dict, page, by: str) -> list[tuple[str, int | str]]:
             per[row["week"]] = per.get(row["week"], 0) + row["visits"]
         first, step = week_of(page.start), 7
     else:
-        from vaerested.reports.build import resolve_scope
+        from vaerested.reports.tables.build import resolve_scope
 
         scope = resolve_scope(
             db.session, page.start, page.end, page.centre_ids, page.district_code
@@ -150,7 +151,7 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
     }
 
 
-# Chart layouts of the dashboard (see vaerested.reports.charts for the others).
+# Chart layouts of the dashboard (see vaerested.reports.pages.charts for the others).
 
 
 @dataclass
@@ -285,3 +286,17 @@ def grouped_bar_chart(
         if g % every == 0:
             chart.x_labels.append((round(x0 + (slot - 2 * pad) / 2, 1), group_label))
     return chart
+
+
+def dashboard_context(raw, shown, page) -> dict:
+    """Return the dashboard's summary figures and charts (``?by=week|day``).
+
+    Charts draw the suppressed values the tables show; the visits-over-time
+    chart sums the raw counts per week or day and suppresses the totals.
+
+    :raises HTTPException: 400 for an unknown ``by``.
+    """
+    by = page.args.get("by") or "week"
+    if by not in VIEWS:
+        abort(400, _("Choose to show visits by week or by day."))
+    return charts_context(raw, shown, page, by)
