@@ -24,6 +24,7 @@ from wtforms.validators import (
 
 from vaerested.forms import BaseForm
 from vaerested.i18n import WEEKDAYS
+from vaerested.labels import CATEGORY_LABELS
 from vaerested.models import ChangeReason, CourseOutcome, LedBy, RuleKind
 from vaerested.parsing import BoundedDateField, BoundedIntegerField
 from vaerested.services.cpr import looks_like_cpr
@@ -34,11 +35,6 @@ REFERRAL_RE = re.compile(r"^[A-Z0-9-]{4,20}$")
 #: Longest exception list accepted (one rule, a few years of holidays).
 MAX_EXCEPTIONS = 200
 
-CATEGORY_LABELS = {
-    1: _l("Category 1: inclusion of the most vulnerable"),
-    2: _l("Category 2: development for the more resourceful"),
-    3: _l("Category 3: employment course (job centre)"),
-}
 LED_BY_LABELS = {
     LedBy.STAFF: _l("Staff"),
     LedBy.VOLUNTEER: _l("User volunteers"),

@@ -20,7 +20,6 @@ from vaerested.activities import bp
 from vaerested.activities import operations as ops
 from vaerested.activities import queries as q
 from vaerested.activities.forms import (
-    CATEGORY_LABELS,
     KIND_LABELS,
     LED_BY_LABELS,
     NTH_LABELS,
@@ -34,6 +33,7 @@ from vaerested.activities.forms import (
 from vaerested.auth.decorators import centre_required
 from vaerested.centres.queries import target_group_choices
 from vaerested.extensions import db
+from vaerested.labels import CATEGORY_LABELS
 from vaerested.models import ActivityRule, Centre, Role
 from vaerested.models.base import utcnow
 from vaerested.parsing import MIN_DATE, arg_date

@@ -21,9 +21,10 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from vaerested.activities import queries as q
-from vaerested.activities.forms import CATEGORY_LABELS, LED_BY_LABELS, WEEKDAYS
+from vaerested.activities.forms import LED_BY_LABELS, WEEKDAYS
 from vaerested.calendar import bp
 from vaerested.extensions import db
+from vaerested.labels import CATEGORY_LABELS
 from vaerested.models import Centre, District, TargetGroup
 from vaerested.models.base import utcnow
 from vaerested.parsing import arg_date, arg_int

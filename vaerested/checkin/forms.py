@@ -13,36 +13,17 @@ from wtforms.validators import (
 
 from vaerested.checkin.codes import InvalidCode, normalise_code
 from vaerested.forms import BaseForm
+from vaerested.labels import (
+    AGE_BAND_LABELS,
+    FIRST_CAME_LABELS,
+    GENDER_LABELS,
+    HOUSING_LABELS,
+)
 from vaerested.models import AgeBand, FirstCame, Gender, Housing
 
 MAX_CARDS = 100
 
 UNKNOWN = _l("Unknown")
-AGE_BAND_LABELS = {
-    AgeBand.UNDER_25: _l("Under 25"),
-    AgeBand.FROM_25_TO_39: _l("25–39"),
-    AgeBand.FROM_40_TO_59: _l("40–59"),
-    AgeBand.FROM_60: _l("60 or older"),
-}
-GENDER_LABELS = {
-    Gender.WOMAN: _l("Woman"),
-    Gender.MAN: _l("Man"),
-    Gender.OTHER: _l("Other"),
-}
-HOUSING_LABELS = {
-    Housing.OWN_HOME: _l("Own home"),
-    Housing.RESIDENTIAL_CENTRE: _l("Residential centre"),
-    Housing.HOMELESS: _l("Homeless"),
-    Housing.OTHER: _l("Other"),
-}
-FIRST_CAME_LABELS = {
-    FirstCame.OWN_INITIATIVE: _l("On own initiative"),
-    FirstCame.OUTREACH_WORKER: _l("With an outreach worker"),
-    FirstCame.HOME_GUIDE_OR_SKP: _l("With a home guide or SKP"),
-    FirstCame.PSYCHIATRY: _l("Referred by psychiatry"),
-    FirstCame.RESIDENTIAL_CENTRE: _l("From a residential centre"),
-    FirstCame.OTHER: _l("Other"),
-}
 
 
 def enum_choices(labels: dict) -> list[SelectChoice]:

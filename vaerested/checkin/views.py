@@ -20,9 +20,6 @@ from vaerested.checkin import bp
 from vaerested.checkin import operations as ops
 from vaerested.checkin.codes import format_code, normalise_code
 from vaerested.checkin.forms import (
-    AGE_BAND_LABELS,
-    GENDER_LABELS,
-    HOUSING_LABELS,
     ConfirmForm,
     IssueCardsForm,
     KioskForm,
@@ -32,6 +29,7 @@ from vaerested.checkin.forms import (
 from vaerested.checkin.links import kiosk_link
 from vaerested.checkin.qr import qr_svg, sheet_svg
 from vaerested.extensions import db
+from vaerested.labels import AGE_BAND_LABELS, GENDER_LABELS, HOUSING_LABELS
 from vaerested.models import AccessToken, Centre, District, Role, TokenKind
 from vaerested.models.base import utcnow
 

@@ -22,22 +22,11 @@ from wtforms.validators import (
 
 from vaerested.forms import BaseForm
 from vaerested.i18n import WEEKDAYS
+from vaerested.labels import CADENCE_LABELS, FORMAT_LABELS, REPORT_LABELS
 from vaerested.parsing import BoundedDateField, BoundedIntegerField
 from vaerested.reports.tables.build import FORMATS, REPORTS
 from vaerested.services.periods import MAX_DAY_OF_MONTH, Cadence
 
-REPORT_LABELS = {
-    "visits": _l("Visits"),
-    "coverage": _l("Geographic coverage"),
-    "mobility": _l("Mobility between centres"),
-    "dashboard": _l("Dashboard"),
-}
-FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON"}
-CADENCE_LABELS = {
-    Cadence.WEEKLY: _l("Weekly (the previous week, Monday to Sunday)"),
-    Cadence.MONTHLY: _l("Monthly (the previous calendar month)"),
-    Cadence.QUARTERLY: _l("Quarterly (the previous calendar quarter)"),
-}
 #: Longest period of an on-demand export: three years, as on the report pages.
 MAX_PERIOD_DAYS = 3 * 366
 

@@ -26,9 +26,6 @@ from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
 from vaerested.exports.formats import MIMETYPES
 from vaerested.exports.forms import (
-    CADENCE_LABELS,
-    FORMAT_LABELS,
-    REPORT_LABELS,
     ConfirmForm,
     RunNowForm,
     ScheduleForm,
@@ -36,6 +33,7 @@ from vaerested.exports.forms import (
 from vaerested.exports.jobs import enqueue_run, exports_dir, local_today, start_run
 from vaerested.extensions import db
 from vaerested.i18n import WEEKDAYS
+from vaerested.labels import CADENCE_LABELS, FORMAT_LABELS, REPORT_LABELS
 from vaerested.models import (
     ExportDownload,
     ExportRun,

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from flask import abort
 from flask_babel import gettext as _
 
-from vaerested.checkin.forms import FIRST_CAME_LABELS, HOUSING_LABELS
 from vaerested.extensions import db
+from vaerested.labels import FIRST_CAME_LABELS, HOUSING_LABELS, category_label
 from vaerested.models import FirstCame, Housing
 from vaerested.reports.pages.charts import Bar, bar_chart, nice_max
 from vaerested.reports.tables import queries
@@ -85,11 +85,6 @@ def _summary(raw: dict, shown: dict, min_cell: int) -> list[tuple[str, str, int 
             protect(total("activity_categories", "attendance"), min_cell),
         ),
     ]
-
-
-def category_label(category: int) -> str:
-    """Return the translated name of a category of offer."""
-    return _("Category %(n)s", n=category)
 
 
 def charts_context(raw_tables, shown_tables, page, by: str) -> dict:

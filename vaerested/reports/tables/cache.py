@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -40,8 +40,15 @@ from sqlalchemy.orm import Session
 from vaerested.models import ReportCacheEntry
 from vaerested.models.base import utcnow
 
-if TYPE_CHECKING:
-    from vaerested.reports.tables.queries import Scope
+
+class Scope(Protocol):
+    """What a cache key needs of a scope (:class:`.queries.Scope` has it); a
+    protocol, so that the cache does not import the queries that use it."""
+
+    start: date
+    end: date
+    centre_ids: tuple[int, ...] | None
+
 
 #: Days after a period's end during which its figures can still change
 #: (scans may be synced up to 30 days late), plus one for time zones.
