@@ -1,4 +1,4 @@
-"""Cached report aggregates: one row per query and period (see reports/cache.py)."""
+"""Cached report aggregates: one row per query and period (see reports/tables/cache.py)."""
 
 from __future__ import annotations
 
