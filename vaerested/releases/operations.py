@@ -19,7 +19,7 @@ from vaerested.audit import record_audit
 from vaerested.extensions import db
 from vaerested.models.releases import PrivacyBudget, PublicRelease
 from vaerested.models.users import StaffUser
-from vaerested.releases.queries import release_frame, release_grid
+from vaerested.releases.queries import release_counts, release_grid
 from vaerested.services import dp
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,8 @@ def make_release(
     if budget is None or budget.spent + epsilon > budget.epsilon + EPS_TOLERANCE:
         raise ReleaseError(_refusal(year, epsilon, budget))
     grid = release_grid(db.session, start, end)
-    result = dp.release(release_frame(db.session, start, end), grid, epsilon, k, m)
+    truth = release_counts(db.session, start, end, grid, k, m)
+    result = dp.release_truth(truth, grid, epsilon, k, m)
     # End the reading transaction: the spend must be a fresh transaction's first
     # statement (SQLite refuses a read-then-write upgrade under concurrency).
     db.session.rollback()
