@@ -57,8 +57,8 @@ def _page(form: ScheduleForm, status: int = 200):
     return page, status
 
 
-def _schedule_or_404(schedule_id: int) -> ReleaseSchedule:
-    return db.get_or_404(ReleaseSchedule, schedule_id)
+def _schedule_or_404(release_schedule_id: int) -> ReleaseSchedule:
+    return db.get_or_404(ReleaseSchedule, release_schedule_id)
 
 
 def _audit(schedule: ReleaseSchedule, what: str) -> None:
@@ -109,11 +109,11 @@ def schedule_create():
     return redirect(url_for("releases.schedules"))
 
 
-@bp.route("/schedules/<int:schedule_id>/toggle", methods=["POST"])
+@bp.route("/schedules/<int:release_schedule_id>/toggle", methods=["POST"])
 @role_required(Role.ADMIN)
-def schedule_toggle(schedule_id: int):
+def schedule_toggle(release_schedule_id: int):
     """Disable an active schedule, or enable a disabled one."""
-    schedule = _schedule_or_404(schedule_id)
+    schedule = _schedule_or_404(release_schedule_id)
     if ConfirmForm().validate_on_submit():
         schedule.is_active = not schedule.is_active
         _audit(schedule, "enabled" if schedule.is_active else "disabled")
@@ -127,12 +127,12 @@ def schedule_toggle(schedule_id: int):
     return redirect(url_for("releases.schedules"))
 
 
-@bp.route("/schedules/<int:schedule_id>/delete", methods=["GET", "POST"])
+@bp.route("/schedules/<int:release_schedule_id>/delete", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def schedule_delete(schedule_id: int):
+def schedule_delete(release_schedule_id: int):
     """Delete a schedule and its run list after confirmation; the releases it
     made stay in the ledger."""
-    schedule = _schedule_or_404(schedule_id)
+    schedule = _schedule_or_404(release_schedule_id)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         name = schedule.name
