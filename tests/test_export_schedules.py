@@ -331,13 +331,15 @@ def test_the_export_tick_is_scheduled_and_runs_at_start(app):
         scheduler.shutdown(wait=False)
     # The export tick catches up missed periods; the warm-up job fills the
     # report pages' cache (both once at start, then on their crontab).
+    # Scheduled public releases catch up the same way.
     assert [j.id for j in jobs_at_start] == [
         "export-tick-at-start",
+        "release-schedules-at-start",
         "warm-report-cache-at-start",
     ]
     assert all(isinstance(j.trigger, DateTrigger) for j in jobs_at_start)
     assert jobs_at_start[0].func is run_export_tick
-    assert jobs_at_start[1].func is run_warm_cache
+    assert jobs_at_start[2].func is run_warm_cache
 
 
 def test_run_job_cli_runs_an_export_tick(app, db, runner, clock):

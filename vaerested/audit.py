@@ -38,6 +38,9 @@ ACTIONS = {
     "release.create": _l("Public release made (privacy budget spent)"),
     "release.budget": _l("Privacy budget set"),
     "release.download": _l("Public release downloaded"),
+    "release.schedule": _l("Public release schedule changed"),
+    "release.refused": _l("Scheduled public release refused"),
+    "release.failed": _l("Scheduled public release failed"),
 }
 
 

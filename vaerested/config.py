@@ -100,6 +100,10 @@ class DefaultConfig:
     #: How often the scheduler recomputes the report pages' default figures (the
     #: last 30 days, for administration), so pages rarely compute on a request.
     REPORT_WARM_CRON = "*/10 * * * *"
+    #: How often the scheduler looks for due scheduled public releases (each
+    #: spends its ε from the ledger, or is recorded as refused); it also looks
+    #: once when ``flask scheduler run`` starts.
+    RELEASE_SCHEDULE_CRON = "20 * * * *"
     #: Attempts of one export run before it stays failed.
     EXPORT_MAX_ATTEMPTS = 5
     #: A run still "running" after this many minutes is taken as crashed and redone.

@@ -52,6 +52,12 @@ JOBS = (
         run_at_start=True,
     ),
     Job(
+        "release-schedules",
+        "vaerested.releases.jobs:run_release_schedules",
+        "RELEASE_SCHEDULE_CRON",
+        run_at_start=True,
+    ),
+    Job(
         "warm-report-cache",
         "vaerested.reports.pages.warm:run_warm_cache",
         "REPORT_WARM_CRON",

@@ -127,6 +127,10 @@ ACCESS = {
     "releases.create": "admin",
     "releases.detail": "admin",
     "releases.download": "admin",
+    "releases.schedules": "admin",
+    "releases.schedule_create": "admin",
+    "releases.schedule_toggle": "admin",
+    "releases.schedule_delete": "admin",
 }
 
 #: Endpoints outside the matrix.
@@ -148,7 +152,30 @@ URL_ARGS = {
     "run_id": lambda w: export_world(w).export_run.id,
     "name": lambda w: export_world(w).export_file,
     "release_id": lambda w: release_world(w).id,
+    "release_schedule_id": lambda w: release_schedule_world(w).id,
 }
+
+
+def release_schedule_world(w: SimpleNamespace):
+    """Return a release schedule (made again after an admin row deleted it)."""
+    from vaerested.extensions import db
+    from vaerested.models import ReleaseSchedule
+
+    known = getattr(w, "release_schedule_id", None)
+    schedule = db.session.get(ReleaseSchedule, known) if known else None
+    if schedule is None:
+        schedule = ReleaseSchedule(
+            name="permissions",
+            cadence="monthly",
+            day_of_month=5,
+            epsilon=1.0,
+            max_transitions=10,
+            max_visits=30,
+        )
+        db.session.add(schedule)
+        db.session.flush()
+        w.release_schedule_id = schedule.id
+    return schedule
 
 
 def release_world(w: SimpleNamespace):

@@ -41,7 +41,12 @@ from vaerested.models.exports import (
     RunOrigin,
     RunStatus,
 )
-from vaerested.models.releases import PrivacyBudget, PublicRelease
+from vaerested.models.releases import (
+    PrivacyBudget,
+    PublicRelease,
+    ReleaseSchedule,
+    ReleaseScheduleRun,
+)
 from vaerested.models.report_cache import ReportCacheEntry
 from vaerested.models.sessions import LoginCounter, StaffSession
 from vaerested.models.users import LoginAttempt, Role, StaffUser, staff_centres
@@ -68,6 +73,8 @@ __all__ = [
     "ReportCacheEntry",
     "PrivacyBudget",
     "PublicRelease",
+    "ReleaseSchedule",
+    "ReleaseScheduleRun",
     "AccessToken",
     "AgeBand",
     "Card",

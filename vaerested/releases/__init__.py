@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("releases", __name__)
 
-from vaerested.releases import views  # noqa: E402, F401
+from vaerested.releases import schedule_views, views  # noqa: E402, F401

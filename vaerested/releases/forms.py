@@ -1,11 +1,13 @@
-"""Forms of the public releases: the yearly budget and a new release."""
+"""Forms of the public releases: the yearly budget, a new release, schedules."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FloatField, StringField
+from wtforms import FloatField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from vaerested.forms import BaseForm
 from vaerested.parsing import BoundedDateField, BoundedIntegerField
+from vaerested.services.periods import MAX_DAY_OF_MONTH, Cadence
 
 
 class BudgetForm(BaseForm):
@@ -47,3 +49,55 @@ class ReleaseForm(BaseForm):
         low=1,
         high=1000,
     )
+
+
+CADENCE_LABELS = {
+    Cadence.MONTHLY: _l("Monthly (the previous calendar month)"),
+    Cadence.QUARTERLY: _l("Quarterly (the previous calendar quarter)"),
+}
+
+
+class ScheduleForm(BaseForm):
+    """A public release made every month or quarter for the period just ended."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("Also the purpose in the ledger, e.g. Open data, monthly."),
+    )
+    cadence = SelectField(
+        _l("Period"),
+        choices=[SelectChoice(c.value, label) for c, label in CADENCE_LABELS.items()],
+        default=Cadence.MONTHLY.value,
+    )
+    day_of_month = BoundedIntegerField(
+        _l("Run day"),
+        validators=[InputRequired()],
+        low=1,
+        high=MAX_DAY_OF_MONTH,
+        description=_l(
+            "Day (1-28) of the following month, or of the next quarter's first "
+            "month, on which the period just ended is released."
+        ),
+    )
+    epsilon = FloatField(
+        _l("ε of each release"),
+        validators=[InputRequired(), NumberRange(min=0.01, max=10)],
+        description=_l("Spent from the budget of the period's year at every run."),
+    )
+    max_transitions = BoundedIntegerField(
+        _l("Transitions counted per card (k)"),
+        validators=[InputRequired()],
+        low=1,
+        high=1000,
+    )
+    max_visits = BoundedIntegerField(
+        _l("Visits counted per card (m)"),
+        validators=[InputRequired()],
+        low=1,
+        high=1000,
+    )
+
+
+class ConfirmForm(BaseForm):
+    """A button that only carries the CSRF token (enable, disable, delete)."""

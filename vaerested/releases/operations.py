@@ -9,17 +9,20 @@ flush; the caller commits once.
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 from flask import current_app, has_request_context
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 
 from vaerested.audit import record_audit
 from vaerested.extensions import db
 from vaerested.models.releases import PrivacyBudget, PublicRelease
 from vaerested.models.users import StaffUser
-from vaerested.releases.queries import release_frame, release_grid
+from vaerested.releases.queries import release_counts, release_grid
 from vaerested.services import dp
 
 logger = logging.getLogger(__name__)
@@ -28,11 +31,29 @@ logger = logging.getLogger(__name__)
 EPS_TOLERANCE = 1e-9
 
 
+#: Set by :func:`in_default_locale`: translate without a request (the scheduler).
+_translating: ContextVar[bool] = ContextVar(
+    "release_messages_translated", default=False
+)
+
+
 def _(message: str, **values) -> str:
     """Translate for a page; plain English in the CLI (no request, no locale)."""
-    if has_request_context():
+    if has_request_context() or _translating.get():
         return gettext(message, **values)
     return message % values if values else message
+
+
+@contextmanager
+def in_default_locale() -> Iterator[None]:
+    """Write the messages in the app's default language (``BABEL_DEFAULT_LOCALE``)
+    outside a request: a scheduled run's refusal is shown on the page later."""
+    token = _translating.set(True)
+    try:
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            yield
+    finally:
+        _translating.reset(token)
 
 
 class ReleaseError(Exception):
@@ -132,7 +153,8 @@ def make_release(
     if budget is None or budget.spent + epsilon > budget.epsilon + EPS_TOLERANCE:
         raise ReleaseError(_refusal(year, epsilon, budget))
     grid = release_grid(db.session, start, end)
-    result = dp.release(release_frame(db.session, start, end), grid, epsilon, k, m)
+    truth = release_counts(db.session, start, end, grid, k, m)
+    result = dp.release_truth(truth, grid, epsilon, k, m)
     # End the reading transaction: the spend must be a fresh transaction's first
     # statement (SQLite refuses a read-then-write upgrade under concurrency).
     db.session.rollback()

@@ -248,6 +248,18 @@ def release(
 ) -> Release:
     """Return the differentially private release of ``frame`` over ``grid``."""
     truth = true_counts(frame, grid, max_transitions, max_visits)
+    return release_truth(truth, grid, epsilon, max_transitions, max_visits)
+
+
+def release_truth(
+    truth: dict[str, dict[tuple, int]],
+    grid: Grid,
+    epsilon: float,
+    max_transitions: int,
+    max_visits: int,
+) -> Release:
+    """Return the release of bounded true counts (as :func:`true_counts` gives,
+    or ``vaerested.releases.queries.release_counts`` computes in SQL)."""
     noisy, accounting = noisy_vectors(truth, grid, epsilon, max_transitions, max_visits)
     return Release(
         tables=post_process(noisy, grid),
