@@ -125,9 +125,9 @@ def daily_visits(session: Session, scope: Scope) -> list:
 
 
 def _daily_visits(session: Session, scope: Scope) -> list:
-    # "+ 0" keeps SQLite from walking ix_visits_centre_date for the grouping
-    # and then fetching every row by rowid: a plain scan is twice as fast.
-    centre_id = (visits.c.centre_id + 0).label("centre_id")
+    # Grouped in the order of ix_visits_date_report (date, centre), which
+    # covers the query: SQLite streams the groups without sorting them.
+    centre_id = visits.c.centre_id.label("centre_id")
     return session.execute(
         select(
             visits.c.visit_date,
@@ -154,16 +154,20 @@ def _visit_groups(scope: Scope):
     tally_home = case((visits.c.card_id.is_(None), visits.c.home_district_id)).label(
         "tally_home"
     )
+    # "+ 0" keeps SQLite from skip-scanning ix_visits_centre_date for the
+    # grouping's order and fetching every row from the table: the covering
+    # ix_visits_date_report reads only the period (2-4 times faster).
+    centre_id = (visits.c.centre_id + 0).label("centre_id")
     return (
         select(
-            visits.c.centre_id,
+            centre_id,
             visits.c.card_id,
             tally_home,
             func.count().label("n"),
             func.sum(visits.c.record_key).label("n_k"),
         )
         .where(scope.where())
-        .group_by(visits.c.centre_id, visits.c.card_id, tally_home)
+        .group_by(centre_id, visits.c.card_id, tally_home)
         .cte("visit_groups")
     )
 
