@@ -24,7 +24,9 @@ runs on this machine; ``-`` when it cannot be read). PostgreSQL runs without
 parallel workers unless ``--pg-parallel`` (one backend, as DuckDB runs on one
 thread, and its CPU time is then complete). ``--before PATH`` runs
 the same exports with the code of another checkout (its own ``.venv``) on the
-same database, e.g. the commit before a change, and prints the ratio.
+same database (or, with ``--before-sqlite``/``--before-postgres``, on another one,
+e.g. a copy at the old schema), e.g. the commit before a change, and prints the
+ratio.
 
 DuckDB then runs every query the export runs (the same aggregations with the
 same record-key sums, the monthly summaries included) on one thread over the
@@ -350,6 +352,12 @@ def main() -> None:
     )
     parser.add_argument("--min-cell", type=int, default=5)
     parser.add_argument("--before", type=Path, help="another checkout to compare with")
+    parser.add_argument(
+        "--before-sqlite",
+        help="run the --before code on this SQLite database instead (e.g. a copy "
+        "of the same file at the old schema)",
+    )
+    parser.add_argument("--before-postgres", help="the same for PostgreSQL")
     parser.add_argument("--no-duckdb", action="store_true")
     parser.add_argument(
         "--pg-parallel",
@@ -371,6 +379,7 @@ def main() -> None:
             )
         )
         return
+    before_urls = {"SQLite": args.before_sqlite, "PostgreSQL": args.before_postgres}
     targets = [("SQLite", args.sqlite), ("PostgreSQL", args.postgres)]
     targets = [(name, url) for name, url in targets if url]
     if not targets:
@@ -389,14 +398,22 @@ def main() -> None:
             sep = "&" if "?" in url else "?"
             url += f"{sep}options=-cmax_parallel_workers_per_gather%3D0"
         fill_if_empty(url, args.visits, args.table_visits or args.visits)
+        before_url = url
+        if before_urls[name]:
+            before_url = normalise_database_url(before_urls[name])
+            if name == "PostgreSQL" and not args.pg_parallel:
+                sep = "&" if "?" in before_url else "?"
+                before_url += f"{sep}options=-cmax_parallel_workers_per_gather%3D0"
         start, end, in_year, total = measured_year(url)
         ours, before = {}, {}
         for report in args.reports:
-            runs = [("new", ROOT, ours)]
+            runs = [("new", ROOT, url, ours)]
             if args.before:
-                runs.append(("before", args.before.resolve(), before))
-            for label, root, into in runs:
-                r = into[report] = measure(url, report, start, end, args.min_cell, root)
+                runs.append(("before", args.before.resolve(), before_url, before))
+            for label, root, where, into in runs:
+                r = into[report] = measure(
+                    where, report, start, end, args.min_cell, root
+                )
                 print(
                     f"{name:<11} {report:<9} {label:<7} {in_year:>9} {total:>9} "
                     f"{_fmt(r['cpu']):>6} {_fmt(r['wall']):>6}",
