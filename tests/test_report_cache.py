@@ -189,6 +189,7 @@ def test_warm_up_job_fills_the_default_pages(client, auth, db, world, monkeypatc
         "_coverage_aggregates",
         "_mobility_counts",
         "_mobility_matrix",
+        "_mobility_months",
         "_centre_visits",
     ):
         monkeypatch.setattr(queries, name, refuse)

@@ -48,6 +48,12 @@ class DefaultConfig:
     #: change (one ending in the last 31 days); older periods are kept until an
     #: import or the retention job changes them. 0 switches the cache off.
     REPORT_CACHE_SECONDS = 900
+    #: PostgreSQL only: memory for the sorts and hash aggregates of a report's
+    #: queries, set per transaction (``SET LOCAL work_mem``) while a report is
+    #: built; at the server's default (4 MB) a year at 1,000,000 visits spills
+    #: to disk, and at 64MB the mobility matrix's sort still does. Empty keeps
+    #: the server's setting.
+    REPORT_WORK_MEM = "128MB"
 
     #: HMAC key for card codes (only the keyed hash of a code is stored). Empty
     #: means: read ``instance/card_hash_key``, generating it on first start.

@@ -65,6 +65,17 @@ class Visit(Base):
         UniqueConstraint("card_id", "centre_id", "visit_date"),
         Index("ix_visits_centre_date", "centre_id", "visit_date"),
         Index("ix_visits_card_dt", "card_id", "visited_dt"),
+        # Covers every column the report queries read, the period first: a
+        # period's reports scan only its range of the index (issue 15).
+        Index(
+            "ix_visits_date_report",
+            "visit_date",
+            "centre_id",
+            "card_id",
+            "record_key",
+            "visited_dt",
+            "home_district_id",
+        ),
     )
 
     def __repr__(self) -> str:

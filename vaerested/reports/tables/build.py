@@ -29,7 +29,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vaerested.extensions import db
@@ -155,8 +156,19 @@ def build_report(
     check_input(name, start, end, min_cell)
     session = session or db.session
     scope = resolve_scope(session, start, end, centre_ids, district_code)
+    _report_memory(session)
     tables = _BUILDERS[name](session, scope, district_code)
     return protect_tables(tables, min_cell) if suppress else tables
+
+
+def _report_memory(session: Session) -> None:
+    """Give this transaction's report queries ``REPORT_WORK_MEM`` on PostgreSQL.
+
+    ``set_config(…, true)`` is ``SET LOCAL``: it ends with the transaction.
+    """
+    work_mem = current_app.config.get("REPORT_WORK_MEM")
+    if work_mem and session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.set_config("work_mem", str(work_mem), True)))
 
 
 def protect_tables(tables: list[Table], min_cell: int) -> list[Table]:
@@ -237,10 +249,9 @@ def _build_coverage(session: Session, scope: Scope, district_code) -> list[Table
         if in_scope is None or c.id in in_scope
     ]
     slugs = {c.id: c.slug for c in centre_rows}
-    per_centre = {
-        slugs[c]: (n, cards) for c, n, cards in queries.centre_visits(session, scope)
-    }
+    # One scan of the period's visits gives the per-district and per-centre counts.
     aggregates = queries.coverage_aggregates(session, scope)
+    per_centre = {slugs[c]: (n, cards) for c, _, cards, n in aggregates["centre"]}
     per_district = {code_of[d]: (n, cards) for d, _, cards, n in aggregates["district"]}
     residents = {code_of[d]: cards for d, _, cards, _ in aggregates["resident"]}
     rows = coverage.coverage_rows(
@@ -310,13 +321,14 @@ def _build_mobility(session: Session, scope: Scope, district_code) -> list[Table
 def _mobility_months(session: Session, scope: Scope) -> list[dict]:
     """Return the raw mobility_months rows: each calendar month of the scope's
     period (clipped to it) counted on its own, as the summary is for the period."""
-    rows = []
-    for month, first, last in mobility.months(scope.start, scope.end):
-        # queries.mobility_counts is cached per scope ("mobility_counts").
-        part = replace(scope, start=first, end=last)
-        _, (active, multi) = queries.mobility_counts(session, part)
-        rows.append(mobility.month_row(month, first, last, active, multi, 1))
-    return rows
+    ends = {
+        month: (first, last)
+        for month, first, last in mobility.months(scope.start, scope.end)
+    }
+    return [
+        mobility.month_row(month, *ends[month], active, multi, 1)
+        for month, active, multi in queries.mobility_months(session, scope)
+    ]
 
 
 #: Table name -> function recomputing a raw row's ratio at a min-cell.
