@@ -1,10 +1,11 @@
 """Check-in write paths: cards, scans and tallies.
 
 Operations flush (or execute) and never commit; the caller commits once. The hot
-path (:func:`record_scan`) uses single Core statements, so deduplication is done
-by the database's unique constraint and two workers can never race: a read
-followed by a write in one SQLite transaction is what fails with "database is
-locked" (see PITFALLS.md). Only card ids are logged, never codes.
+path (:func:`record_scan`) is one Core statement on PostgreSQL and at most two
+writing ones on SQLite for a repeat, the day's count included, so deduplication
+is done by the database's unique constraint and two workers can never race: a
+read followed by a write in one SQLite transaction is what fails with "database
+is locked" (see PITFALLS.md). Only card ids are logged, never codes.
 """
 
 import logging
@@ -13,7 +14,21 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, Integer, bindparam, delete, false, func, select, update
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -73,6 +88,8 @@ class ScanResult:
     outcome: str
     visit_date: date | None = None
     card_id: int | None = None
+    #: The centre's visits on the ``count_date`` asked for (None when not asked).
+    day_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,72 +183,162 @@ def revoke_card(code: str) -> Card | None:
 
 
 class _ScanStatements:
-    """The hot path's statements, built once (no per-request construction).
+    """The hot path's statements, built once per database (no per-request work).
 
     A statement object reused with bound parameters skips SQLAlchemy's
     expression building and reuses its memoised cache key and compiled form.
+    Each statement can also return the number of visits at the centre on
+    ``count_date`` (the scanner's "today"), so the count needs no round trip of
+    its own.
     """
 
     card = select(cards.c.id, cards.c.is_revoked).where(
-        cards.c.code_hash == bindparam("code_hash")
-    )
-    move_earlier = (
-        update(visits)
-        .where(
-            visits.c.card_id == bindparam("b_card_id"),
-            visits.c.centre_id == bindparam("b_centre_id"),
-            visits.c.visit_date == bindparam("b_visit_date", type_=Date()),
-            visits.c.visited_dt > bindparam("b_visited_dt", type_=UTCDateTime()),
-        )
-        .values(visited_dt=bindparam("b_visited_dt", type_=UTCDateTime()))
+        cards.c.code_hash == bindparam("b_code_hash")
     )
     count = select(func.count()).where(
-        visits.c.centre_id == bindparam("centre_id"),
-        visits.c.visit_date == bindparam("visit_date", type_=Date()),
+        visits.c.centre_id == bindparam("b_centre_id"),
+        visits.c.visit_date == bindparam("b_visit_date", type_=Date()),
     )
-    inserts: dict = {}
+    built: dict = {}
+
+    COLUMNS = (
+        "centre_id",
+        "card_id",
+        "visit_date",
+        "visited_dt",
+        "source",
+        "created_dt",
+        "record_key",
+    )
+
+    @staticmethod
+    def _row(card_id):
+        """Return the visit's values as a SELECT beside ``card_id``."""
+        return (
+            bindparam("b_centre_id", type_=Integer()),
+            card_id,
+            bindparam("b_visit_date", type_=Date()),
+            bindparam("b_visited_dt", type_=UTCDateTime()),
+            bindparam("b_source", type_=visits.c.source.type),
+            bindparam("b_created_dt", type_=UTCDateTime()),
+            bindparam("b_record_key", type_=Integer()),
+        )
+
+    @staticmethod
+    def _day_count():
+        """Return a scalar subquery counting the centre's visits on ``count_date``."""
+        return (
+            select(func.count())
+            .select_from(visits)
+            .where(
+                visits.c.centre_id == bindparam("b_centre_id", type_=Integer()),
+                visits.c.visit_date == bindparam("b_count_date", type_=Date()),
+            )
+            .correlate(None)
+            .scalar_subquery()
+        )
 
     @classmethod
-    def insert(cls, dialect: str):
-        """Return the visit insert for ``dialect``.
+    def get(cls, dialect: str, counted: bool):
+        """Return the statements for ``dialect``, with or without the day's count."""
+        key = (dialect, counted)
+        if key not in cls.built:
+            build = cls._postgresql if dialect == "postgresql" else cls._sqlite
+            cls.built[key] = build(counted)
+        return cls.built[key]
 
-        ``INSERT INTO visits … SELECT … FROM cards WHERE code_hash = … AND NOT
-        is_revoked ON CONFLICT DO NOTHING RETURNING id``: the card lookup and the
-        insert are one statement (one round trip for a new visit).
+    @classmethod
+    def _postgresql(cls, counted: bool):
+        """One statement for every outcome: the card, the upsert and the count.
+
+        ``ON CONFLICT DO UPDATE … WHERE`` rewrites the row only for an earlier
+        scan and, unlike a separate UPDATE, sees (and waits for) a conflicting
+        row that another transaction has just inserted. ``xmax = 0`` holds only
+        for a row this statement inserted. The count reads the statement's
+        snapshot, which does not hold the row being inserted: it is added.
         """
-        stmt = cls.inserts.get(dialect)
-        if stmt is None:
-            module = postgresql if dialect == "postgresql" else sqlite
-            card_row = select(
-                bindparam("centre_id", type_=Integer()),
-                cards.c.id,
-                bindparam("visit_date", type_=Date()),
-                bindparam("visited_dt", type_=UTCDateTime()),
-                bindparam("source", type_=visits.c.source.type),
-                bindparam("created_dt", type_=UTCDateTime()),
-                bindparam("record_key", type_=Integer()),
-            ).where(
-                cards.c.code_hash == bindparam("code_hash"),
-                cards.c.is_revoked == false(),
+        card = (
+            select(cards.c.id, cards.c.is_revoked)
+            .where(cards.c.code_hash == bindparam("b_code_hash"))
+            .cte("card")
+        )
+        upsert = postgresql.insert(visits).from_select(
+            cls.COLUMNS,
+            select(*cls._row(card.c.id)).where(card.c.is_revoked == false()),
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["card_id", "centre_id", "visit_date"],
+            set_={"visited_dt": upsert.excluded.visited_dt},
+            where=visits.c.visited_dt > upsert.excluded.visited_dt,
+        ).returning(
+            visits.c.visit_date,
+            literal_column("(visits.xmax = 0)", Boolean()).label("inserted"),
+        )
+        written = upsert.cte("written")
+        columns = [card.c.id, card.c.is_revoked, written.c.inserted]
+        if counted:
+            added = case(
+                (
+                    and_(
+                        written.c.inserted,
+                        written.c.visit_date == bindparam("b_count_date", type_=Date()),
+                    ),
+                    1,
+                ),
+                else_=0,
             )
-            columns = [
-                "centre_id",
-                "card_id",
-                "visit_date",
-                "visited_dt",
-                "source",
-                "created_dt",
-                "record_key",
-            ]
-            stmt = cls.inserts[dialect] = (
-                module.insert(visits)
-                .from_select(columns, card_row)
-                .on_conflict_do_nothing(
-                    index_elements=["card_id", "centre_id", "visit_date"]
-                )
-                .returning(visits.c.card_id)
+            columns.append((cls._day_count() + added).label("day_count"))
+        return (select(*columns).select_from(card).outerjoin(written, true()),)
+
+    @classmethod
+    def _sqlite(cls, counted: bool):
+        """An insert that does nothing on a repeat, then an update for the repeat.
+
+        SQLite has no INSERT inside a WITH and cannot tell an upserted row
+        from an inserted one, so a row from the insert is a new visit and a row
+        from the update (which keeps the earlier time) a repeat. Both write, so
+        the transaction holds the write lock from its first statement (no
+        read-then-write, see PITFALLS.md). The count is a subquery of
+        RETURNING, which on SQLite already sees the row being inserted
+        (pinned by the tests).
+        """
+        insert = (
+            sqlite.insert(visits)
+            .from_select(
+                cls.COLUMNS,
+                select(*cls._row(cards.c.id)).where(
+                    cards.c.code_hash == bindparam("b_code_hash"),
+                    cards.c.is_revoked == false(),
+                ),
             )
-        return stmt
+            .on_conflict_do_nothing(
+                index_elements=["card_id", "centre_id", "visit_date"]
+            )
+        )
+        card_id = select(cards.c.id).where(
+            cards.c.code_hash == bindparam("b_code_hash"),
+            cards.c.is_revoked == false(),
+        )
+        earliest = bindparam("b_visited_dt", type_=UTCDateTime())
+        update_earlier = update(visits).where(
+            visits.c.card_id == card_id.scalar_subquery(),
+            visits.c.centre_id == bindparam("b_centre_id", type_=Integer()),
+            visits.c.visit_date == bindparam("b_visit_date", type_=Date()),
+        )
+        update_earlier = update_earlier.values(
+            visited_dt=case(
+                (visits.c.visited_dt > earliest, earliest),
+                else_=visits.c.visited_dt,
+            )
+        )
+        if counted:
+            day_count = cls._day_count().label("day_count")
+            insert = insert.returning(visits.c.card_id, day_count)
+            update_earlier = update_earlier.returning(visits.c.card_id, day_count)
+        else:
+            insert = insert.returning(visits.c.card_id)
+            update_earlier = update_earlier.returning(visits.c.card_id)
+        return insert, update_earlier, cls.card
 
 
 def record_scan(
@@ -240,16 +347,17 @@ def record_scan(
     scanned_at: datetime,
     source: str = "scan",
     conn: Connection | None = None,
+    count_date: date | None = None,
 ) -> ScanResult:
     """Record a card visit, one per card, centre and local day, at the earliest time.
 
-    One statement looks the card up and inserts the visit, doing nothing when
-    the card already has a visit that day (or is unknown or revoked). Only then
-    is the card read, and an update moves the visit earlier if this scan is
-    earlier (an offline scan synced late). Each is a single statement that the
-    unique constraint keeps correct under concurrent workers. ``conn`` defaults
-    to the session's connection; the API passes a plain engine connection,
-    which skips the ORM session's bookkeeping on the hot path.
+    The database's unique constraint does the deduplication, so concurrent
+    workers cannot race. On PostgreSQL every outcome is one statement; on
+    SQLite a new visit is one, a repeat (moved earlier or not) two, and an
+    unknown or revoked card three. With ``count_date`` the result carries the
+    centre's visits that day (``day_count``) from the same statements. ``conn``
+    defaults to the session's connection; the API passes a plain engine
+    connection, which skips the ORM session's bookkeeping on the hot path.
     """
     try:
         canonical = normalise_code(code)
@@ -259,37 +367,41 @@ def record_scan(
     centre_id = _id(centre)
     visit_date = local_date(scanned_at, local_tz())
     conn = conn or db.session.connection()
-    inserted = conn.execute(
-        _ScanStatements.insert(conn.dialect.name),
-        {
-            "code_hash": code_hash,
-            "centre_id": centre_id,
-            "visit_date": visit_date,
-            "visited_dt": scanned_at,
-            "source": VisitSource(source),
-            "created_dt": utcnow(),
-            "record_key": new_record_key(),
-        },
-    ).first()
-    if inserted is not None:
-        return ScanResult("new", visit_date, inserted.card_id)
-    row = conn.execute(_ScanStatements.card, {"code_hash": code_hash}).first()
+    counted = count_date is not None
+    params = {
+        "b_code_hash": code_hash,
+        "b_centre_id": centre_id,
+        "b_visit_date": visit_date,
+        "b_visited_dt": scanned_at,
+        "b_source": VisitSource(source),
+        "b_created_dt": utcnow(),
+        "b_record_key": new_record_key(),
+    }
+    if counted:
+        params["b_count_date"] = count_date
+    statements = _ScanStatements.get(conn.dialect.name, counted)
+    if len(statements) == 1:  # PostgreSQL
+        row = conn.execute(statements[0], params).first()
+        if row is None:
+            return ScanResult("unknown")
+        card_id, is_revoked, inserted = row[:3]
+        day_count = row[3] if counted else None
+        if is_revoked:
+            logger.info("Scan of revoked card %s", card_id)
+            return ScanResult("revoked", card_id=card_id)
+        outcome = "new" if inserted else "duplicate"
+        return ScanResult(outcome, visit_date, card_id, day_count)
+    insert, update_earlier, card = statements
+    for outcome, statement in (("new", insert), ("duplicate", update_earlier)):
+        row = conn.execute(statement, params).first()
+        if row is not None:
+            day_count = row.day_count if counted else None
+            return ScanResult(outcome, visit_date, row.card_id, day_count)
+    row = conn.execute(card, {"b_code_hash": code_hash}).first()
     if row is None:
         return ScanResult("unknown")
-    card_id, is_revoked = row
-    if is_revoked:
-        logger.info("Scan of revoked card %s", card_id)
-        return ScanResult("revoked", card_id=card_id)
-    conn.execute(
-        _ScanStatements.move_earlier,
-        {
-            "b_card_id": card_id,
-            "b_centre_id": centre_id,
-            "b_visit_date": visit_date,
-            "b_visited_dt": scanned_at,
-        },
-    )
-    return ScanResult("duplicate", visit_date, card_id)
+    logger.info("Scan of revoked card %s", row.id)
+    return ScanResult("revoked", card_id=row.id)
 
 
 def record_tally(
@@ -370,7 +482,7 @@ def count_today(centre: Centre | int, day: date, conn: Connection | None = None)
     """Return the number of visits at ``centre`` on the local ``day``."""
     conn = conn or db.session.connection()
     return conn.execute(
-        _ScanStatements.count, {"centre_id": _id(centre), "visit_date": day}
+        _ScanStatements.count, {"b_centre_id": _id(centre), "b_visit_date": day}
     ).scalar_one()
 
 
