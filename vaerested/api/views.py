@@ -4,7 +4,7 @@ import logging
 import uuid
 from datetime import date
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -84,20 +84,37 @@ def _today() -> date:
     return ops.local_date(utcnow(), ops.local_tz())
 
 
+def _scan_engine():
+    """Return the engine the check-in writes with (built once, sharing the pool).
+
+    On PostgreSQL in autocommit mode: the scan is one statement, atomic on
+    its own, so it needs no BEGIN and COMMIT round trips. SQLite keeps its
+    transaction (autocommit there means a commit per statement and an
+    isolation-level switch per checkout: slower).
+    """
+    app = current_app._get_current_object()
+    engine = app.extensions.get("vaerested.scan_engine")
+    if engine is None:
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        app.extensions["vaerested.scan_engine"] = engine
+    return engine
+
+
 def _record_scan(centre_id: int, code: str, scanned_at, today: date):
-    """Record the scan and commit; once more on a fresh connection if it was lost.
+    """Record the scan; once more on a fresh connection if the connection was lost.
 
     A plain Core connection: no ORM session work on the hot path. The session
     holds no write here (a token's last-used time is committed at once), so
-    this second connection never waits on a SQLite lock of its own request.
-    The day's count comes back with the scan (no statement of its own). The
-    pool does not ping before use, so a connection the server dropped fails
-    on its first statement; nothing was committed then, and the scan is
-    idempotent anyway, so it is safe to send again.
+    this connection never waits on a lock of its own request. The pool does
+    not ping before use, so a connection the server dropped fails on its first
+    statement; nothing was committed then, and the scan is idempotent anyway,
+    so it is safe to send again.
     """
     for attempt in (1, 2):
         try:
-            with db.engine.connect() as conn:
+            with _scan_engine().connect() as conn:
                 result = ops.record_scan(
                     centre_id, code, scanned_at, conn=conn, count_date=today
                 )

@@ -27,7 +27,6 @@ from sqlalchemy import (
     literal_column,
     select,
     true,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -192,9 +191,6 @@ class _ScanStatements:
     its own.
     """
 
-    card = select(cards.c.id, cards.c.is_revoked).where(
-        cards.c.code_hash == bindparam("b_code_hash")
-    )
     count = select(func.count()).where(
         visits.c.centre_id == bindparam("b_centre_id"),
         visits.c.visit_date == bindparam("b_visit_date", type_=Date()),
@@ -292,53 +288,55 @@ class _ScanStatements:
 
     @classmethod
     def _sqlite(cls, counted: bool):
-        """An insert that does nothing on a repeat, then an update for the repeat.
+        """A read that settles most scans, then, for a new or earlier one, an upsert.
 
-        SQLite has no INSERT inside a WITH and cannot tell an upserted row
-        from an inserted one, so a row from the insert is a new visit and a row
-        from the update (which keeps the earlier time) a repeat. Both write, so
-        the transaction holds the write lock from its first statement (no
-        read-then-write, see PITFALLS.md). The count is a subquery of
-        RETURNING, which on SQLite already sees the row being inserted
-        (pinned by the tests).
+        The read returns the card and its visit there that day (and the
+        count): an unknown or revoked card, and a repeat that is not earlier
+        (most repeats), need nothing else and take no write lock. Otherwise
+        ``INSERT … SELECT … FROM cards … ON CONFLICT DO UPDATE SET visited_dt =
+        min(visited_dt, excluded.visited_dt)`` writes. SQLite has no INSERT
+        inside a WITH and cannot say whether an upsert inserted, so it returns
+        ``created_dt``: only a row inserted now carries this scan's creation
+        time (a visit inserted by another worker since the read is a repeat).
+        The read runs outside any transaction (Python's sqlite3 begins one only
+        before a write), so this is not SQLite's read-then-write trap
+        (PITFALLS.md), and the write is one short statement. RETURNING's count
+        subquery already sees the row being inserted (pinned by the tests).
         """
-        insert = (
-            sqlite.insert(visits)
-            .from_select(
-                cls.COLUMNS,
-                select(*cls._row(cards.c.id)).where(
-                    cards.c.code_hash == bindparam("b_code_hash"),
-                    cards.c.is_revoked == false(),
+        visit = visits.alias("visit")
+        columns = [cards.c.id, cards.c.is_revoked, visit.c.visited_dt]
+        if counted:
+            columns.append(cls._day_count().label("day_count"))
+        lookup = (
+            select(*columns)
+            .select_from(cards)
+            .outerjoin(
+                visit,
+                and_(
+                    visit.c.card_id == cards.c.id,
+                    visit.c.centre_id == bindparam("b_centre_id", type_=Integer()),
+                    visit.c.visit_date == bindparam("b_visit_date", type_=Date()),
                 ),
             )
-            .on_conflict_do_nothing(
-                index_elements=["card_id", "centre_id", "visit_date"]
-            )
+            .where(cards.c.code_hash == bindparam("b_code_hash"))
         )
-        card_id = select(cards.c.id).where(
-            cards.c.code_hash == bindparam("b_code_hash"),
-            cards.c.is_revoked == false(),
+        upsert = sqlite.insert(visits).from_select(
+            cls.COLUMNS,
+            select(*cls._row(cards.c.id)).where(
+                cards.c.code_hash == bindparam("b_code_hash"),
+                cards.c.is_revoked == false(),
+            ),
         )
-        earliest = bindparam("b_visited_dt", type_=UTCDateTime())
-        update_earlier = update(visits).where(
-            visits.c.card_id == card_id.scalar_subquery(),
-            visits.c.centre_id == bindparam("b_centre_id", type_=Integer()),
-            visits.c.visit_date == bindparam("b_visit_date", type_=Date()),
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["card_id", "centre_id", "visit_date"],
+            set_={
+                "visited_dt": func.min(visits.c.visited_dt, upsert.excluded.visited_dt)
+            },
         )
-        update_earlier = update_earlier.values(
-            visited_dt=case(
-                (visits.c.visited_dt > earliest, earliest),
-                else_=visits.c.visited_dt,
-            )
-        )
+        columns = [visits.c.card_id, visits.c.created_dt]
         if counted:
-            day_count = cls._day_count().label("day_count")
-            insert = insert.returning(visits.c.card_id, day_count)
-            update_earlier = update_earlier.returning(visits.c.card_id, day_count)
-        else:
-            insert = insert.returning(visits.c.card_id)
-            update_earlier = update_earlier.returning(visits.c.card_id)
-        return insert, update_earlier, cls.card
+            columns.append(cls._day_count().label("day_count"))
+        return lookup, upsert.returning(*columns)
 
 
 def record_scan(
@@ -353,8 +351,8 @@ def record_scan(
 
     The database's unique constraint does the deduplication, so concurrent
     workers cannot race. On PostgreSQL every outcome is one statement; on
-    SQLite a new visit is one, a repeat (moved earlier or not) two, and an
-    unknown or revoked card three. With ``count_date`` the result carries the
+    SQLite a repeat that is not earlier, an unknown or a revoked card one (a
+    read), a new visit or an earlier repeat two (the read and an upsert). With ``count_date`` the result carries the
     centre's visits that day (``day_count``) from the same statements. ``conn``
     defaults to the session's connection; the API passes a plain engine
     connection, which skips the ORM session's bookkeeping on the hot path.
@@ -391,17 +389,22 @@ def record_scan(
             return ScanResult("revoked", card_id=card_id)
         outcome = "new" if inserted else "duplicate"
         return ScanResult(outcome, visit_date, card_id, day_count)
-    insert, update_earlier, card = statements
-    for outcome, statement in (("new", insert), ("duplicate", update_earlier)):
-        row = conn.execute(statement, params).first()
-        if row is not None:
-            day_count = row.day_count if counted else None
-            return ScanResult(outcome, visit_date, row.card_id, day_count)
-    row = conn.execute(card, {"b_code_hash": code_hash}).first()
+    lookup, upsert = statements
+    row = conn.execute(lookup, params).first()
     if row is None:
         return ScanResult("unknown")
-    logger.info("Scan of revoked card %s", row.id)
-    return ScanResult("revoked", card_id=row.id)
+    if row.is_revoked:
+        logger.info("Scan of revoked card %s", row.id)
+        return ScanResult("revoked", card_id=row.id)
+    if row.visited_dt is not None and row.visited_dt <= scanned_at:
+        day_count = row.day_count if counted else None
+        return ScanResult("duplicate", visit_date, row.id, day_count)
+    row = conn.execute(upsert, params).first()
+    if row is None:  # revoked since the read
+        return ScanResult("revoked", card_id=None)
+    outcome = "new" if row.created_dt == params["b_created_dt"] else "duplicate"
+    day_count = row.day_count if counted else None
+    return ScanResult(outcome, visit_date, row.card_id, day_count)
 
 
 def record_tally(
