@@ -268,10 +268,15 @@ def run_wrk(port: int, path: str, args, env: dict, script: Path | None) -> dict:
     if script is not None:
         command += ["-s", str(script)]
     command.append(f"http://127.0.0.1:{port}{path}")
-    out = subprocess.run(
-        command, env=env, capture_output=True, text=True, check=True
-    ).stdout
-    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    out = done.stdout
+    if done.returncode or "Requests/sec" not in out:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {out}{done.stderr}")
+    latency = dict(
+        re.findall(r"^\s*(50|75|90|99)%\s+([\d.]+(?:us|ms|s|m))\s*$", out, re.M)
+    )
+    if set(latency) != {"50", "75", "90", "99"}:
+        raise RuntimeError(f"wrk output not understood: {out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: (.*)$", out, re.M)
     return {
@@ -300,8 +305,12 @@ def wrk_rounds(port: int, args, data: dict, workdir: Path) -> None:
     script = ROOT / "benchmarks" / "checkin.lua"
     ratios, p99s = [], []
     for n in range(1, args.wrk_rounds + 1):
-        health = run_wrk(port, "/healthz", args, env, None)
-        checkin = run_wrk(port, "/api/v1/checkins", args, env, script)
+        try:
+            health = run_wrk(port, "/healthz", args, env, None)
+            checkin = run_wrk(port, "/api/v1/checkins", args, env, script)
+        except RuntimeError as error:
+            print(f"wrk round {n}: {error}")
+            continue
         ratio = checkin["rps"] / health["rps"]
         ratios.append(ratio)
         p99s.append(checkin["p99_ms"])
@@ -317,6 +326,8 @@ def wrk_rounds(port: int, args, data: dict, workdir: Path) -> None:
             )
             + f" | ratio {ratio:.2f}"
         )
+    if not ratios:
+        return
     ok = min(ratios) >= TARGET_RATIO and max(p99s) < TARGET_P99_MS
     print(
         f"wrk: ratio check-ins/healthz min {min(ratios):.2f} max {max(ratios):.2f}, "

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from tests.factories import create_card, create_centre
 from vaerested.api.tokens import create_access_token
@@ -262,3 +262,23 @@ def _pooled_pids(db) -> set[int]:
     for conn in held:
         conn.close()
     return pids
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_repeat_that_is_not_earlier_writes_nothing(db):
+    centre = create_centre()
+    card = create_card(centre)
+    db.session.commit()
+    ops.record_scan(centre.id, card.code, utc(2026, 11, 20, 9))
+    db.session.commit()
+    xmax = text("SELECT xmax::text FROM visits WHERE card_id = :c")
+    assert db.session.execute(xmax, {"c": card.id}).scalar_one() == "0"
+    later = ops.record_scan(centre.id, card.code, utc(2026, 11, 20, 12))
+    assert later.outcome == "duplicate"
+    db.session.commit()
+    # Not even a row lock (which ON CONFLICT DO UPDATE takes, and logs).
+    assert db.session.execute(xmax, {"c": card.id}).scalar_one() == "0"
+    earlier = ops.record_scan(centre.id, card.code, utc(2026, 11, 20, 8))
+    assert earlier.outcome == "duplicate"
+    db.session.commit()
+    assert db.session.execute(xmax, {"c": card.id}).scalar_one() != "0"

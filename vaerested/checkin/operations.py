@@ -25,6 +25,7 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
+    or_,
     select,
     true,
 )
@@ -247,20 +248,44 @@ class _ScanStatements:
     def _postgresql(cls, counted: bool):
         """One statement for every outcome: the card, the upsert and the count.
 
-        ``ON CONFLICT DO UPDATE … WHERE`` rewrites the row only for an earlier
-        scan and, unlike a separate UPDATE, sees (and waits for) a conflicting
-        row that another transaction has just inserted. ``xmax = 0`` holds only
-        for a row this statement inserted. The count reads the statement's
-        snapshot, which does not hold the row being inserted: it is added.
+        The card CTE also reads the card's visit there that day: a repeat that
+        is not earlier (most repeats) offers no row to insert, so it writes
+        nothing, locks nothing and commits without a WAL flush. A new or
+        earlier scan goes to ``ON CONFLICT DO UPDATE … WHERE``, which rewrites
+        the row only for an earlier time and, unlike a separate UPDATE, sees
+        (and waits for) a visit another transaction has just inserted.
+        ``xmax = 0`` holds only for a row this statement inserted. The count
+        reads the statement's snapshot, which does not hold the row being
+        inserted: it is added.
         """
+        visit = visits.alias("visit")
         card = (
-            select(cards.c.id, cards.c.is_revoked)
+            select(
+                cards.c.id,
+                cards.c.is_revoked,
+                visit.c.visited_dt.label("seen_dt"),
+            )
+            .select_from(cards)
+            .outerjoin(
+                visit,
+                and_(
+                    visit.c.card_id == cards.c.id,
+                    visit.c.centre_id == bindparam("b_centre_id", type_=Integer()),
+                    visit.c.visit_date == bindparam("b_visit_date", type_=Date()),
+                ),
+            )
             .where(cards.c.code_hash == bindparam("b_code_hash"))
             .cte("card")
         )
         upsert = postgresql.insert(visits).from_select(
             cls.COLUMNS,
-            select(*cls._row(card.c.id)).where(card.c.is_revoked == false()),
+            select(*cls._row(card.c.id)).where(
+                card.c.is_revoked == false(),
+                or_(
+                    card.c.seen_dt.is_(None),
+                    card.c.seen_dt > bindparam("b_visited_dt", type_=UTCDateTime()),
+                ),
+            ),
         )
         upsert = upsert.on_conflict_do_update(
             index_elements=["card_id", "centre_id", "visit_date"],
