@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from vaerested.activities import bp as activities_bp
     from vaerested.admin import bp as admin_bp
     from vaerested.api import bp as api_bp
+    from vaerested.api.auth import BearerAwareSessionInterface
     from vaerested.auth import bp as auth_bp
     from vaerested.calendar import bp as calendar_bp
     from vaerested.centres import bp as centres_bp
@@ -89,6 +90,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar_bp, url_prefix="/calendar")
     # The API checks a Bearer token, or for session callers the CSRF header itself.
     csrf.exempt(api_bp)
+    # ... and a Bearer-token request opens and saves no cookie session.
+    app.session_interface = BearerAwareSessionInterface()
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

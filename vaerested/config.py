@@ -15,6 +15,9 @@ class DefaultConfig:
     #: SQLAlchemy URL. Empty means the SQLite file ``instance/vaerested.sqlite3``.
     #: A plain ``postgresql://user:pass@host/db`` URL is rewritten to use psycopg 3.
     DATABASE_URL = ""
+    #: PostgreSQL: seconds after which a pooled connection is replaced (kept
+    #: below any idle timeout of the server, a proxy or a firewall).
+    DATABASE_POOL_RECYCLE = 1800
     #: Flask's session signing key. Empty means: read ``instance/secret_key``,
     #: generating it on first start. Set it explicitly in production.
     SECRET_KEY = ""

@@ -5,6 +5,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from vaerested.extensions import db
@@ -31,6 +32,7 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     429: "too_many_requests",
     500: "internal_error",
+    503: "service_unavailable",
 }
 
 
@@ -60,8 +62,18 @@ def init_error_handlers(app: Flask) -> None:
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return handle_http(error)
-        logger.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            # A dropped database connection (restart, pg_terminate_backend):
+            # SQLAlchemy has invalidated it and the pool, so a retry connects
+            # afresh. No pre-ping per checkout, so this one request says so.
+            logger.warning(
+                "Database connection lost on %s %s", request.method, request.path
+            )
+            message = _("The database connection was interrupted. Please try again.")
+            response = _render(503, message, code="database_unavailable")
+            return (*response, {"Retry-After": "1"})
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
         return _render(500, InternalServerError.description)
 
 

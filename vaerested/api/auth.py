@@ -3,7 +3,8 @@
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g, request
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
@@ -13,6 +14,29 @@ from vaerested.api.errors import ApiError
 from vaerested.api.tokens import Caller, caller_for_token, find_centre, user_centre_ids
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def is_bearer_api_request(req) -> bool:
+    """Return whether ``req`` is an API request authenticated by a Bearer token."""
+    return req.path.startswith("/api/") and req.headers.get(
+        "Authorization", ""
+    ).lower().startswith("bearer ")
+
+
+class BearerAwareSessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session, except for Bearer-token API requests.
+
+    A token caller has no cookie to read and needs none set: such a request
+    gets Flask's null session, which is neither parsed, signed nor saved (no
+    ``Set-Cookie``, no ``Vary: Cookie``), and no login is loaded for it. Any
+    cookie it sends is ignored, as :func:`_authenticate` ignores the login
+    once an ``Authorization`` header is present.
+    """
+
+    def open_session(self, app: Flask, request):
+        if is_bearer_api_request(request):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def _authenticate() -> Caller:

@@ -1,11 +1,13 @@
 """API endpoints for check-ins, tallies, today's counts and card revocation."""
 
+import logging
 import uuid
 from datetime import date
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from vaerested.api import bp
 from vaerested.api.auth import api_auth, resolve_centre
@@ -16,6 +18,8 @@ from vaerested.checkin.codes import InvalidCode
 from vaerested.extensions import db
 from vaerested.models import AgeBand, Centre, District, Gender, Housing
 from vaerested.models.base import utcnow
+
+logger = logging.getLogger(__name__)
 
 _TIME_ERRORS = {
     "too_old": lambda: _("The scan time is more than 30 days ago."),
@@ -80,6 +84,49 @@ def _today() -> date:
     return ops.local_date(utcnow(), ops.local_tz())
 
 
+def _scan_engine():
+    """Return the engine the check-in writes with (built once, sharing the pool).
+
+    On PostgreSQL in autocommit mode: the scan is one statement, atomic on
+    its own, so it needs no BEGIN and COMMIT round trips. SQLite keeps its
+    transaction (autocommit there means a commit per statement and an
+    isolation-level switch per checkout: slower).
+    """
+    app = current_app._get_current_object()
+    engine = app.extensions.get("vaerested.scan_engine")
+    if engine is None:
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        app.extensions["vaerested.scan_engine"] = engine
+    return engine
+
+
+def _record_scan(centre_id: int, code: str, scanned_at, today: date):
+    """Record the scan; once more on a fresh connection if the connection was lost.
+
+    A plain Core connection: no ORM session work on the hot path. The session
+    holds no write here (a token's last-used time is committed at once), so
+    this connection never waits on a lock of its own request. The pool does
+    not ping before use, so a connection the server dropped fails on its first
+    statement; nothing was committed then, and the scan is idempotent anyway,
+    so it is safe to send again.
+    """
+    for attempt in (1, 2):
+        try:
+            with _scan_engine().connect() as conn:
+                result = ops.record_scan(
+                    centre_id, code, scanned_at, conn=conn, count_date=today
+                )
+                conn.commit()
+            return result
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+            logger.warning("Database connection lost during a check-in; retrying")
+    raise AssertionError("unreachable")
+
+
 @bp.post("/checkins")
 @api_auth()
 def create_checkin():
@@ -90,25 +137,19 @@ def create_checkin():
     _key(_text(data, "idempotency_key"))
     now = utcnow()
     scanned_at = _scanned_at(data, now)
-    # A plain Core connection: no ORM session work on the hot path. The session
-    # holds no write here (a token's last-used time is committed at once), so
-    # this second connection never waits on a SQLite lock of its own request.
-    with db.engine.connect() as conn:
-        result = ops.record_scan(centre_id, code, scanned_at, conn=conn)
-        if result.outcome == "invalid":
-            raise ApiError(422, "invalid_code", _("This is not a valid card code."))
-        if result.outcome == "unknown":
-            raise ApiError(404, "unknown_card", _("Unknown card."))
-        if result.outcome == "revoked":
-            raise ApiError(410, "revoked_card", _("This card has been revoked."))
-        today = ops.local_date(now, ops.local_tz())
-        today_count = ops.count_today(centre_id, today, conn=conn)
-        conn.commit()
+    today = ops.local_date(now, ops.local_tz())
+    result = _record_scan(centre_id, code, scanned_at, today)
+    if result.outcome == "invalid":
+        raise ApiError(422, "invalid_code", _("This is not a valid card code."))
+    if result.outcome == "unknown":
+        raise ApiError(404, "unknown_card", _("Unknown card."))
+    if result.outcome == "revoked":
+        raise ApiError(410, "revoked_card", _("This card has been revoked."))
     return ok(
         {
             "result": result.outcome,
             "visit_date": result.visit_date.isoformat(),
-            "today_count": today_count,
+            "today_count": result.day_count,
         }
     )
 

@@ -1,10 +1,10 @@
 """Check-in write paths: cards, scans and tallies.
 
 Operations flush (or execute) and never commit; the caller commits once. The hot
-path (:func:`record_scan`) uses single Core statements, so deduplication is done
-by the database's unique constraint and two workers can never race: a read
-followed by a write in one SQLite transaction is what fails with "database is
-locked" (see PITFALLS.md). Only card ids are logged, never codes.
+path (:func:`record_scan`, its statements in :mod:`.scan_statements`) leaves
+deduplication to the database's unique constraint, so two workers can never
+race: a read followed by a write in one SQLite transaction is what fails with
+"database is locked" (see PITFALLS.md). Only card ids are logged, never codes.
 """
 
 import logging
@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, Integer, bindparam, delete, false, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -23,9 +23,10 @@ from vaerested.checkin.codes import (
     generate_code,
     normalise_code,
 )
+from vaerested.checkin.scan_statements import ScanStatements
 from vaerested.extensions import db
 from vaerested.models import Card, Centre, Visit, VisitSource
-from vaerested.models.base import UTCDateTime, utcnow
+from vaerested.models.base import utcnow
 from vaerested.security import load_or_create_secret
 from vaerested.services.protection import new_record_key
 from vaerested.services.scan_time import (  # noqa: F401  (re-exported)
@@ -73,6 +74,8 @@ class ScanResult:
     outcome: str
     visit_date: date | None = None
     card_id: int | None = None
+    #: The centre's visits on the ``count_date`` asked for (None when not asked).
+    day_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,91 +168,23 @@ def revoke_card(code: str) -> Card | None:
     return card
 
 
-class _ScanStatements:
-    """The hot path's statements, built once (no per-request construction).
-
-    A statement object reused with bound parameters skips SQLAlchemy's
-    expression building and reuses its memoised cache key and compiled form.
-    """
-
-    card = select(cards.c.id, cards.c.is_revoked).where(
-        cards.c.code_hash == bindparam("code_hash")
-    )
-    move_earlier = (
-        update(visits)
-        .where(
-            visits.c.card_id == bindparam("b_card_id"),
-            visits.c.centre_id == bindparam("b_centre_id"),
-            visits.c.visit_date == bindparam("b_visit_date", type_=Date()),
-            visits.c.visited_dt > bindparam("b_visited_dt", type_=UTCDateTime()),
-        )
-        .values(visited_dt=bindparam("b_visited_dt", type_=UTCDateTime()))
-    )
-    count = select(func.count()).where(
-        visits.c.centre_id == bindparam("centre_id"),
-        visits.c.visit_date == bindparam("visit_date", type_=Date()),
-    )
-    inserts: dict = {}
-
-    @classmethod
-    def insert(cls, dialect: str):
-        """Return the visit insert for ``dialect``.
-
-        ``INSERT INTO visits … SELECT … FROM cards WHERE code_hash = … AND NOT
-        is_revoked ON CONFLICT DO NOTHING RETURNING id``: the card lookup and the
-        insert are one statement (one round trip for a new visit).
-        """
-        stmt = cls.inserts.get(dialect)
-        if stmt is None:
-            module = postgresql if dialect == "postgresql" else sqlite
-            card_row = select(
-                bindparam("centre_id", type_=Integer()),
-                cards.c.id,
-                bindparam("visit_date", type_=Date()),
-                bindparam("visited_dt", type_=UTCDateTime()),
-                bindparam("source", type_=visits.c.source.type),
-                bindparam("created_dt", type_=UTCDateTime()),
-                bindparam("record_key", type_=Integer()),
-            ).where(
-                cards.c.code_hash == bindparam("code_hash"),
-                cards.c.is_revoked == false(),
-            )
-            columns = [
-                "centre_id",
-                "card_id",
-                "visit_date",
-                "visited_dt",
-                "source",
-                "created_dt",
-                "record_key",
-            ]
-            stmt = cls.inserts[dialect] = (
-                module.insert(visits)
-                .from_select(columns, card_row)
-                .on_conflict_do_nothing(
-                    index_elements=["card_id", "centre_id", "visit_date"]
-                )
-                .returning(visits.c.card_id)
-            )
-        return stmt
-
-
 def record_scan(
     centre: Centre | int,
     code: str,
     scanned_at: datetime,
     source: str = "scan",
     conn: Connection | None = None,
+    count_date: date | None = None,
 ) -> ScanResult:
     """Record a card visit, one per card, centre and local day, at the earliest time.
 
-    One statement looks the card up and inserts the visit, doing nothing when
-    the card already has a visit that day (or is unknown or revoked). Only then
-    is the card read, and an update moves the visit earlier if this scan is
-    earlier (an offline scan synced late). Each is a single statement that the
-    unique constraint keeps correct under concurrent workers. ``conn`` defaults
-    to the session's connection; the API passes a plain engine connection,
-    which skips the ORM session's bookkeeping on the hot path.
+    The database's unique constraint does the deduplication, so concurrent
+    workers cannot race. On PostgreSQL every outcome is one statement; on
+    SQLite a repeat that is not earlier, an unknown or a revoked card one (a
+    read), a new visit or an earlier repeat two (the read and an upsert). With ``count_date`` the result carries the
+    centre's visits that day (``day_count``) from the same statements. ``conn``
+    defaults to the session's connection; the API passes a plain engine
+    connection, which skips the ORM session's bookkeeping on the hot path.
     """
     try:
         canonical = normalise_code(code)
@@ -259,37 +194,46 @@ def record_scan(
     centre_id = _id(centre)
     visit_date = local_date(scanned_at, local_tz())
     conn = conn or db.session.connection()
-    inserted = conn.execute(
-        _ScanStatements.insert(conn.dialect.name),
-        {
-            "code_hash": code_hash,
-            "centre_id": centre_id,
-            "visit_date": visit_date,
-            "visited_dt": scanned_at,
-            "source": VisitSource(source),
-            "created_dt": utcnow(),
-            "record_key": new_record_key(),
-        },
-    ).first()
-    if inserted is not None:
-        return ScanResult("new", visit_date, inserted.card_id)
-    row = conn.execute(_ScanStatements.card, {"code_hash": code_hash}).first()
+    counted = count_date is not None
+    params = {
+        "b_code_hash": code_hash,
+        "b_centre_id": centre_id,
+        "b_visit_date": visit_date,
+        "b_visited_dt": scanned_at,
+        "b_source": VisitSource(source),
+        "b_created_dt": utcnow(),
+        "b_record_key": new_record_key(),
+    }
+    if counted:
+        params["b_count_date"] = count_date
+    statements = ScanStatements.get(conn.dialect.name, counted)
+    if len(statements) == 1:  # PostgreSQL
+        row = conn.execute(statements[0], params).first()
+        if row is None:
+            return ScanResult("unknown")
+        card_id, is_revoked, inserted = row[:3]
+        day_count = row[3] if counted else None
+        if is_revoked:
+            logger.info("Scan of revoked card %s", card_id)
+            return ScanResult("revoked", card_id=card_id)
+        outcome = "new" if inserted else "duplicate"
+        return ScanResult(outcome, visit_date, card_id, day_count)
+    lookup, upsert = statements
+    row = conn.execute(lookup, params).first()
     if row is None:
         return ScanResult("unknown")
-    card_id, is_revoked = row
-    if is_revoked:
-        logger.info("Scan of revoked card %s", card_id)
-        return ScanResult("revoked", card_id=card_id)
-    conn.execute(
-        _ScanStatements.move_earlier,
-        {
-            "b_card_id": card_id,
-            "b_centre_id": centre_id,
-            "b_visit_date": visit_date,
-            "b_visited_dt": scanned_at,
-        },
-    )
-    return ScanResult("duplicate", visit_date, card_id)
+    if row.is_revoked:
+        logger.info("Scan of revoked card %s", row.id)
+        return ScanResult("revoked", card_id=row.id)
+    if row.visited_dt is not None and row.visited_dt <= scanned_at:
+        day_count = row.day_count if counted else None
+        return ScanResult("duplicate", visit_date, row.id, day_count)
+    row = conn.execute(upsert, params).first()
+    if row is None:  # revoked since the read
+        return ScanResult("revoked", card_id=None)
+    outcome = "new" if row.created_dt == params["b_created_dt"] else "duplicate"
+    day_count = row.day_count if counted else None
+    return ScanResult(outcome, visit_date, row.card_id, day_count)
 
 
 def record_tally(
@@ -370,7 +314,7 @@ def count_today(centre: Centre | int, day: date, conn: Connection | None = None)
     """Return the number of visits at ``centre`` on the local ``day``."""
     conn = conn or db.session.connection()
     return conn.execute(
-        _ScanStatements.count, {"centre_id": _id(centre), "visit_date": day}
+        ScanStatements.count, {"b_centre_id": _id(centre), "b_visit_date": day}
     ).scalar_one()
 
 
