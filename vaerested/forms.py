@@ -1,7 +1,8 @@
 """A form base class whose built-in WTForms messages follow the UI language.
 
 WTForms ships no Danish catalogue; ours is ``translations/da/LC_MESSAGES/wtforms.po``
-(domain ``wtforms``). Every form of the app derives from :class:`BaseForm`.
+(domain ``wtforms``). Every form of the app derives from :class:`BaseForm`, every
+sub-form from :class:`BaseSubForm` (``tests/test_forms_base.py`` checks it).
 """
 
 import unicodedata
@@ -11,7 +12,7 @@ from babel.support import NullTranslations, Translations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import Form, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -30,12 +31,11 @@ def wtforms_translations() -> NullTranslations:
     return _cache[locale]
 
 
-class BaseForm(FlaskForm):
-    """FlaskForm (CSRF on) with Danish WTForms messages when the UI is Danish.
+class _TextChecks:
+    """Every text field (not passwords) refuses NUL bytes and control characters.
 
-    Every text field (not passwords) also refuses NUL bytes and control
-    characters: PostgreSQL cannot store NUL, and a name with a line break or an
-    escape code breaks exports and pages.
+    PostgreSQL cannot store NUL, and a name with a line break or an escape code
+    breaks exports and pages. A mixin, so forms and sub-forms share it.
     """
 
     class Meta:
@@ -48,6 +48,24 @@ class BaseForm(FlaskForm):
             if isinstance(field, _TEXT_FIELDS) and not isinstance(field, PasswordField):
                 extra.setdefault(name, []).append(NoControlCharacters())
         return super().validate(extra_validators=extra)
+
+
+class BaseForm(_TextChecks, FlaskForm):
+    """FlaskForm (CSRF on) with Danish WTForms messages when the UI is Danish,
+    and text fields that refuse control characters (:class:`_TextChecks`)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations()
+
+
+class BaseSubForm(_TextChecks, Form):
+    """A sub-form for ``FormField``/``FieldList`` (no CSRF of its own, the
+    enclosing :class:`BaseForm` carries it), with the same messages and checks."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations()
 
 
 #: Field types whose text is checked for control characters.

@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     FieldList,
     FloatField,
-    Form,
     FormField,
     SelectField,
     SelectMultipleField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from vaerested.extensions import db
-from vaerested.forms import BaseForm
+from vaerested.forms import BaseForm, BaseSubForm
 from vaerested.i18n import WEEKDAYS
 from vaerested.models import Centre, OperatorType, Visitation
 from vaerested.parsing import BoundedIntegerField
@@ -185,7 +184,7 @@ def parse_hhmm(text: str, allow_24: bool = False) -> time | None:
     return time(hour, minute)
 
 
-class IntervalForm(Form):
+class IntervalForm(BaseSubForm):
     """One row of the opening-hours table (a sub-form, so no CSRF of its own)."""
 
     weekday = SelectField(
