@@ -81,6 +81,18 @@ class ScanStatements:
             .scalar_subquery()
         )
 
+    @staticmethod
+    def _card_and_visit(visit):
+        """Return the card joined to its visit (if any) at this centre that day."""
+        return cards.outerjoin(
+            visit,
+            and_(
+                visit.c.card_id == cards.c.id,
+                visit.c.centre_id == bindparam("b_centre_id", type_=Integer()),
+                visit.c.visit_date == bindparam("b_visit_date", type_=Date()),
+            ),
+        )
+
     @classmethod
     def get(cls, dialect: str, counted: bool):
         """Return the statements for ``dialect``, with or without the day's count."""
@@ -111,15 +123,7 @@ class ScanStatements:
                 cards.c.is_revoked,
                 visit.c.visited_dt.label("seen_dt"),
             )
-            .select_from(cards)
-            .outerjoin(
-                visit,
-                and_(
-                    visit.c.card_id == cards.c.id,
-                    visit.c.centre_id == bindparam("b_centre_id", type_=Integer()),
-                    visit.c.visit_date == bindparam("b_visit_date", type_=Date()),
-                ),
-            )
+            .select_from(cls._card_and_visit(visit))
             .where(cards.c.code_hash == bindparam("b_code_hash"))
             .cte("card")
         )
@@ -180,15 +184,7 @@ class ScanStatements:
             columns.append(cls._day_count().label("day_count"))
         lookup = (
             select(*columns)
-            .select_from(cards)
-            .outerjoin(
-                visit,
-                and_(
-                    visit.c.card_id == cards.c.id,
-                    visit.c.centre_id == bindparam("b_centre_id", type_=Integer()),
-                    visit.c.visit_date == bindparam("b_visit_date", type_=Date()),
-                ),
-            )
+            .select_from(cls._card_and_visit(visit))
             .where(cards.c.code_hash == bindparam("b_code_hash"))
         )
         upsert = sqlite.insert(visits).from_select(

@@ -10,33 +10,10 @@ from vaerested.parsing import BoundedDateField, BoundedIntegerField
 from vaerested.services.periods import MAX_DAY_OF_MONTH, Cadence
 
 
-class BudgetForm(BaseForm):
-    """Set the ε allowed for one year of data."""
+class ContributionBounds:
+    """The per-card contribution bounds of a release (k and m), shared by the
+    release form and the schedule form."""
 
-    year = BoundedIntegerField(
-        _l("Year"), validators=[InputRequired()], low=2000, high=2100
-    )
-    epsilon = FloatField(
-        _l("Yearly ε"),
-        validators=[InputRequired(), NumberRange(min=0.01, max=100)],
-        description=_l("The total privacy loss allowed for that year's data."),
-    )
-
-
-class ReleaseForm(BaseForm):
-    """Make a public release for a period within one year."""
-
-    start = BoundedDateField(_l("From"), validators=[InputRequired()])
-    end = BoundedDateField(_l("To"), validators=[InputRequired()])
-    purpose = StringField(
-        _l("Purpose"),
-        validators=[DataRequired(), Length(max=200)],
-        description=_l("Where it will be published, e.g. committee paper, March."),
-    )
-    epsilon = FloatField(
-        _l("ε of this release"),
-        validators=[InputRequired(), NumberRange(min=0.01, max=10)],
-    )
     max_transitions = BoundedIntegerField(
         _l("Transitions counted per card (k)"),
         validators=[InputRequired()],
@@ -51,13 +28,42 @@ class ReleaseForm(BaseForm):
     )
 
 
+class BudgetForm(BaseForm):
+    """Set the ε allowed for one year of data."""
+
+    year = BoundedIntegerField(
+        _l("Year"), validators=[InputRequired()], low=2000, high=2100
+    )
+    epsilon = FloatField(
+        _l("Yearly ε"),
+        validators=[InputRequired(), NumberRange(min=0.01, max=100)],
+        description=_l("The total privacy loss allowed for that year's data."),
+    )
+
+
+class ReleaseForm(ContributionBounds, BaseForm):
+    """Make a public release for a period within one year."""
+
+    start = BoundedDateField(_l("From"), validators=[InputRequired()])
+    end = BoundedDateField(_l("To"), validators=[InputRequired()])
+    purpose = StringField(
+        _l("Purpose"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("Where it will be published, e.g. committee paper, March."),
+    )
+    epsilon = FloatField(
+        _l("ε of this release"),
+        validators=[InputRequired(), NumberRange(min=0.01, max=10)],
+    )
+
+
 CADENCE_LABELS = {
     Cadence.MONTHLY: _l("Monthly (the previous calendar month)"),
     Cadence.QUARTERLY: _l("Quarterly (the previous calendar quarter)"),
 }
 
 
-class ScheduleForm(BaseForm):
+class ScheduleForm(ContributionBounds, BaseForm):
     """A public release made every month or quarter for the period just ended."""
 
     name = StringField(
@@ -84,18 +90,6 @@ class ScheduleForm(BaseForm):
         _l("ε of each release"),
         validators=[InputRequired(), NumberRange(min=0.01, max=10)],
         description=_l("Spent from the budget of the period's year at every run."),
-    )
-    max_transitions = BoundedIntegerField(
-        _l("Transitions counted per card (k)"),
-        validators=[InputRequired()],
-        low=1,
-        high=1000,
-    )
-    max_visits = BoundedIntegerField(
-        _l("Visits counted per card (m)"),
-        validators=[InputRequired()],
-        low=1,
-        high=1000,
     )
 
 
