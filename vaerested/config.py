@@ -123,6 +123,22 @@ class DefaultConfig:
     #: A job missed while the scheduler was down still runs if this late.
     SCHEDULER_MISFIRE_GRACE_SECONDS = 6 * 3600
 
+    #: E-mail to the recipients of a scheduled export when a run finishes (a
+    #: link to the run's files, never the data; docs/exports-delivery.md). Empty
+    #: server: no e-mail, schedules work as before. Links need BASE_URL.
+    MAIL_SERVER = ""
+    #: 0: the port of the TLS mode (587 starttls, 465 ssl, 25 none).
+    MAIL_PORT = 0
+    #: "starttls", "ssl" (implicit TLS) or "none" (only on a trusted network).
+    MAIL_TLS = "starttls"
+    #: Login at the server; empty user: no login.
+    MAIL_USER = ""
+    MAIL_PASSWORD = ""
+    #: The From address, e.g. "Værested <noreply@kommune.dk>" (required).
+    MAIL_SENDER = ""
+    #: Seconds to wait for the mail server before a send counts as failed.
+    MAIL_TIMEOUT = 20
+
     #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host.
     #: Set to 1 behind one HTTPS proxy, so links are https:// and login limits
     #: see the client's address. Keep 0 when the app is reachable directly.

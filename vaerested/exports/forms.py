@@ -20,6 +20,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from vaerested.centres.forms import MultiCheckboxField
 from vaerested.forms import BaseForm
 from vaerested.i18n import WEEKDAYS
 from vaerested.labels import CADENCE_LABELS, FORMAT_LABELS, REPORT_LABELS
@@ -101,13 +102,23 @@ class ScheduleForm(BaseForm):
         ),
     )
     min_cell = _min_cell_field()
+    #: Choices: active administration accounts (set by the view).
+    recipients = MultiCheckboxField(
+        _l("E-mail when a run finishes"),
+        coerce=int,
+        description=_l(
+            "Each one gets an e-mail with a link to the run's files (after "
+            "login), never the data. Only administration can open the files."
+        ),
+    )
     is_active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, recipient_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.report.choices = report_choices()
         self.format.choices = format_choices()
+        self.recipients.choices = list(recipient_choices)
 
     def validate(self, extra_validators=None) -> bool:
         """Also require the day of the month unless the schedule is weekly.

@@ -15,6 +15,10 @@ a transaction that read first and writes later fails at once with "database is
 locked" when another connection wrote in between. The files of run N go to
 ``instance/exports/N/``, written into a hidden directory first and renamed when
 complete, so a download never sees half a file set.
+
+A scheduled run that succeeded, or failed for the last time, is then mailed to
+its schedule's recipients (:mod:`vaerested.exports.delivery`), claimed per
+(run, recipient) the same way.
 """
 
 import json
@@ -31,6 +35,7 @@ from flask import Flask, current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from vaerested.exports.delivery import deliver_run
 from vaerested.exports.formats import write_report
 from vaerested.extensions import db
 from vaerested.models import ExportRun, ExportSchedule, RunOrigin, RunStatus
@@ -230,7 +235,7 @@ def execute_run(run_id: int, attempt: int) -> bool:
         db.session.rollback()
         shutil.rmtree(partial, ignore_errors=True)
         logger.exception("Export run %s (attempt %s) failed", run_id, attempt)
-        _update_own_run(
+        recorded = _update_own_run(
             run_id,
             attempt,
             status=RunStatus.FAILED,
@@ -239,6 +244,9 @@ def execute_run(run_id: int, attempt: int) -> bool:
             error=describe_error(error),
             progress=0,
         )
+        # The recipients hear of a failure once no retry follows.
+        if recorded and attempt >= current_app.config["EXPORT_MAX_ATTEMPTS"]:
+            deliver_run(run_id)
         return False
     row_counts = {table.name: len(table.rows) for table in tables}
     done = _update_own_run(
@@ -252,6 +260,8 @@ def execute_run(run_id: int, attempt: int) -> bool:
         progress=100,
     )
     logger.info("Export run %s done: %s", run_id, row_counts)
+    if done:
+        deliver_run(run_id)  # e-mail to the schedule's recipients; never raises
     return done
 
 

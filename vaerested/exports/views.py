@@ -24,6 +24,11 @@ from werkzeug.security import safe_join
 
 from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
+from vaerested.exports.delivery import (
+    MAIL_OFF_REASONS,
+    mail_off_reason,
+    recipient_filter,
+)
 from vaerested.exports.formats import MIMETYPES
 from vaerested.exports.forms import (
     ConfirmForm,
@@ -37,9 +42,11 @@ from vaerested.labels import CADENCE_LABELS, FORMAT_LABELS, REPORT_LABELS
 from vaerested.models import (
     ExportDownload,
     ExportRun,
+    ExportRunDelivery,
     ExportSchedule,
     RunOrigin,
     RunStatus,
+    StaffUser,
 )
 from vaerested.parsing import arg_int, arg_page
 from vaerested.reports.pages import bp
@@ -90,6 +97,21 @@ def _get_run(run_id: int) -> ExportRun:
     return run
 
 
+def _recipient_choices() -> list[tuple[int, str]]:
+    """Return the accounts a schedule can mail: active administration."""
+    users = db.session.scalars(
+        select(StaffUser)
+        .where(recipient_filter())
+        .order_by(StaffUser.display_name, StaffUser.id)
+    )
+    return [(u.id, f"{u.display_name} ({u.email})") for u in users]
+
+
+def _mail_off_text() -> str | None:
+    reason = mail_off_reason(current_app.config)
+    return str(MAIL_OFF_REASONS[reason]) if reason else None
+
+
 def _save_schedule(schedule: ExportSchedule | None, form: ScheduleForm):
     """Create or update a schedule from ``form``; flush only."""
     if schedule is None:
@@ -106,6 +128,16 @@ def _save_schedule(schedule: ExportSchedule | None, form: ScheduleForm):
     )
     schedule.min_cell = form.min_cell.data
     schedule.is_active = form.is_active.data
+    chosen = set(form.recipients.data or [])  # validated against the choices
+    schedule.recipients = (
+        list(
+            db.session.scalars(
+                select(StaffUser).where(StaffUser.id.in_(chosen), recipient_filter())
+            )
+        )
+        if chosen
+        else []
+    )
     db.session.flush()
     return schedule
 
@@ -133,14 +165,20 @@ def schedules():
     next_runs = {
         s.id: next_run_date(s.cadence, today, **s.anchor) for s in rows if s.is_active
     }
-    return _render("schedules.html", schedules=rows, latest=latest, next_runs=next_runs)
+    return _render(
+        "schedules.html",
+        schedules=rows,
+        latest=latest,
+        next_runs=next_runs,
+        mail_off=_mail_off_text(),
+    )
 
 
 @bp.route("/schedules/new", methods=["GET", "POST"])
 @role_required("admin")
 def schedule_create():
     """Create an export schedule."""
-    form = ScheduleForm()
+    form = ScheduleForm(recipient_choices=_recipient_choices())
     if request.method == "GET":
         form.min_cell.data = current_app.config["EXPORT_MIN_CELL"]
     if form.validate_on_submit():
@@ -148,7 +186,9 @@ def schedule_create():
         db.session.commit()
         flash(_("Export schedule %(name)s created.", name=schedule.name), "success")
         return redirect(url_for("reports.schedules"))
-    return _render("schedule_form.html", form=form, schedule=None)
+    return _render(
+        "schedule_form.html", form=form, schedule=None, mail_off=_mail_off_text()
+    )
 
 
 @bp.route("/schedules/<int:schedule_id>/edit", methods=["GET", "POST"])
@@ -158,17 +198,20 @@ def schedule_edit(schedule_id: int):
     schedule = _get_schedule(schedule_id)
     if schedule is None:
         return redirect(url_for("reports.schedules"))
-    form = ScheduleForm(obj=schedule)
+    form = ScheduleForm(obj=schedule, recipient_choices=_recipient_choices())
     if request.method == "GET":
         form.cadence.data = schedule.cadence.value
         form.format.data = schedule.format.value
         form.weekday.data = str(schedule.weekday if schedule.weekday is not None else 0)
+        form.recipients.data = [u.id for u in schedule.recipients]
     if form.validate_on_submit():
         _save_schedule(schedule, form)
         db.session.commit()
         flash(_("Export schedule %(name)s saved.", name=schedule.name), "success")
         return redirect(url_for("reports.schedules"))
-    return _render("schedule_form.html", form=form, schedule=schedule)
+    return _render(
+        "schedule_form.html", form=form, schedule=schedule, mail_off=_mail_off_text()
+    )
 
 
 @bp.route("/schedules/<int:schedule_id>/deactivate", methods=["GET", "POST"])
@@ -252,7 +295,16 @@ def run_create():
 @role_required("admin")
 def run_detail(run_id: int):
     """Show one run: its status and progress, error or files."""
-    return _render("run_detail.html", run=_get_run(run_id), RunOrigin=RunOrigin)
+    run = _get_run(run_id)
+    deliveries = db.session.scalars(
+        select(ExportRunDelivery)
+        .options(selectinload(ExportRunDelivery.user))
+        .where(ExportRunDelivery.run_id == run.id)
+        .order_by(ExportRunDelivery.id)
+    ).all()
+    return _render(
+        "run_detail.html", run=run, RunOrigin=RunOrigin, deliveries=deliveries
+    )
 
 
 @bp.route("/runs/<int:run_id>.json")

@@ -37,9 +37,11 @@ from vaerested.models.exports import (
     ExportDownload,
     ExportFormat,
     ExportRun,
+    ExportRunDelivery,
     ExportSchedule,
     RunOrigin,
     RunStatus,
+    export_schedule_recipients,
 )
 from vaerested.models.releases import (
     PrivacyBudget,
@@ -67,6 +69,7 @@ __all__ = [
     "ExportDownload",
     "ExportFormat",
     "ExportRun",
+    "ExportRunDelivery",
     "ExportSchedule",
     "RunOrigin",
     "RunStatus",
@@ -98,5 +101,6 @@ __all__ = [
     "TargetGroup",
     "Visitation",
     "centre_target_groups",
+    "export_schedule_recipients",
     "staff_centres",
 ]

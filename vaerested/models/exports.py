@@ -9,11 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -48,6 +50,21 @@ class RunOrigin(enum.StrEnum):
     USER = "user"
 
 
+#: Staff users who get an e-mail when a run of the schedule finishes.
+export_schedule_recipients = Table(
+    "export_schedule_recipients",
+    Base.metadata,
+    Column(
+        "schedule_id",
+        ForeignKey("export_schedules.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "user_id", ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
 class ExportSchedule(Base):
     """A report exported every week, month or quarter for the previous period."""
 
@@ -77,6 +94,10 @@ class ExportSchedule(Base):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     created_by: Mapped[StaffUser | None] = relationship()
+    #: Who is told by e-mail when a run finishes (docs/exports-delivery.md).
+    recipients: Mapped[list[StaffUser]] = relationship(
+        secondary=export_schedule_recipients, order_by="StaffUser.display_name"
+    )
 
     __table_args__ = (
         CheckConstraint("min_cell >= 1", name="min_cell_positive"),
@@ -191,3 +212,36 @@ class ExportDownload(Base):
 
     def __repr__(self) -> str:
         return f"<ExportDownload {self.id} run={self.run_id} user={self.user_id}>"
+
+
+class ExportRunDelivery(Base):
+    """The e-mail about a finished run to one recipient: claimed, then sent.
+
+    The row is the claim: the worker that delivers a run INSERTs it (UNIQUE per
+    run and user) before it sends, so a replay or a second scheduler fails to
+    insert and sends nothing. A claimed row without ``sent_dt`` and with an
+    ``error`` is a send that failed; it is not retried (at most one e-mail).
+    """
+
+    __tablename__ = "export_run_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("export_runs.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE")
+    )
+    #: The run's status the e-mail told of ("succeeded" or "failed").
+    run_status: Mapped[str] = mapped_column(String(10))
+    claimed_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Why the send failed (the exception's type and SMTP code; no address).
+    error: Mapped[str | None] = mapped_column(String(500))
+
+    user: Mapped[StaffUser] = relationship()
+
+    __table_args__ = (UniqueConstraint("run_id", "user_id"),)
+
+    def __repr__(self) -> str:
+        return f"<ExportRunDelivery run={self.run_id} user={self.user_id}>"
