@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
 from tests.factories import create_centre, create_user
@@ -481,3 +482,41 @@ def test_only_administration_may_set_recipients(client, auth, db, role):
     db.session.expire_all()
     assert [u.id for u in schedule.recipients] == [admin.id]
     assert len(db.session.scalars(select(ExportSchedule)).all()) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize(
+    ("user", "password", "error"),
+    [
+        ("vaerested", "s3cret", None),
+        # smtplib tries LOGIN after PLAIN's 535, and aiosmtpd hangs up.
+        ("vaerested", "wrong", "SMTPServerDisconnected"),
+        ("", "", "SMTPSenderRefused: 530"),
+    ],
+)
+def test_login_at_a_server_that_requires_it(
+    app, db, clock, mailbox, user, password, error
+):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) == (b"vaerested", b"s3cret")
+        return AuthResult(success=ok)
+
+    port = free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,  # a test on 127.0.0.1 only
+    )
+    controller.start()
+    try:
+        app.config.update(MAIL_PORT=port, MAIL_USER=user, MAIL_PASSWORD=password)
+        schedule_with_recipients(db)
+        assert run_export_tick(app)["succeeded"] == 1
+    finally:
+        controller.stop()
+    expected = [] if error else ["alice@example.org", "bob@example.org"]
+    assert mailbox.to() == expected
+    assert [d.error for d in deliveries(db)] == [error, error]

@@ -138,8 +138,8 @@ def describe_send_error(error: Exception) -> str:
         return f"{name}: {', '.join(str(c) for c in codes)}"
     if isinstance(error, smtplib.SMTPResponseException):
         return f"{name}: {error.smtp_code}"
-    if isinstance(error, OSError):
-        return f"{name}: {error.strerror or error.errno or ''}".strip()[:500]
+    if isinstance(error, OSError) and (error.strerror or error.errno):
+        return f"{name}: {error.strerror or error.errno}"[:500]
     return name
 
 
@@ -241,6 +241,9 @@ def _deliver(run_id: int, counts: dict[str, int]) -> None:
     run = db.session.get(ExportRun, run_id)
     if run is None or run.schedule_id is None or not run.is_finished:
         return
+    max_attempts = current_app.config["EXPORT_MAX_ATTEMPTS"]
+    if run.status is RunStatus.FAILED and run.attempts < max_attempts:
+        return  # the scheduler tries again: not finished for the recipients
     schedule = db.session.get(ExportSchedule, run.schedule_id)
     recipients = db.session.execute(
         select(StaffUser.id, StaffUser.email)
