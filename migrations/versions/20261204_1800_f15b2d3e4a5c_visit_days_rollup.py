@@ -7,9 +7,8 @@ Create Date: 2026-12-04 18:00:00
 The trigger DDL is copied (frozen) from vaerested/models/visit_days.py as it
 was for this revision, so later edits of the model cannot change history.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f15b2d3e4a5c'

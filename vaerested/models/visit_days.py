@@ -152,7 +152,7 @@ SQLITE_DROP = [
 #: that fill with the triggers off, and the tests' check).
 REBUILD = [
     "DELETE FROM visit_days",
-    f"""INSERT INTO visit_days (centre_id, visit_date, visits, visits_k, card_visits, card_visits_k)
+    """INSERT INTO visit_days (centre_id, visit_date, visits, visits_k, card_visits, card_visits_k)
     SELECT centre_id, visit_date, count(*), coalesce(sum(record_key), 0),
         count(card_id),
         coalesce(sum(CASE WHEN card_id IS NOT NULL THEN record_key ELSE 0 END), 0)
