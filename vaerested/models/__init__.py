@@ -52,6 +52,7 @@ from vaerested.models.releases import (
 from vaerested.models.report_cache import ReportCacheEntry
 from vaerested.models.sessions import LoginCounter, StaffSession
 from vaerested.models.users import LoginAttempt, Role, StaffUser, staff_centres
+from vaerested.models.visit_days import VisitDay
 from vaerested.models.visits import Visit, VisitSource
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "Housing",
     "TokenKind",
     "Visit",
+    "VisitDay",
     "VisitSource",
     "AuditEvent",
     "Base",
