@@ -1,7 +1,7 @@
 """daily per-centre rollup of visits, kept by triggers on visits
 
 Revision ID: f15b2d3e4a5c
-Revises: e15a0c1d2b3f
+Revises: f13d7e2a4c90
 Create Date: 2026-12-04 18:00:00
 
 The trigger DDL is copied (frozen) from vaerested/models/visit_days.py as it
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f15b2d3e4a5c'
-down_revision = 'e15a0c1d2b3f'
+down_revision = 'f13d7e2a4c90'
 branch_labels = None
 depends_on = None
 
