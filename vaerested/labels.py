@@ -7,6 +7,7 @@ and exported as itself; wherever a person reads it, its label comes from here.
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from vaerested.i18n import WEEKDAYS
 from vaerested.models import AgeBand, FirstCame, Gender, Housing
 from vaerested.services.periods import Cadence
 
@@ -62,4 +63,112 @@ CADENCE_LABELS = {
     Cadence.WEEKLY: _l("Weekly (the previous week, Monday to Sunday)"),
     Cadence.MONTHLY: _l("Monthly (the previous calendar month)"),
     Cadence.QUARTERLY: _l("Quarterly (the previous calendar quarter)"),
+}
+
+
+# Report tables: the columns of every table in
+# vaerested.reports.tables.build.COLUMNS (dashboard's included). The files keep
+# the column names themselves (the machine contract, docs/exports.md); these
+# labels are what pages and the files meant for people show instead.
+COLUMN_LABELS = {
+    "date": _l("Date"),
+    "week": _l("Week starting"),
+    "month": _l("Month"),
+    "start": _l("From"),
+    "end": _l("To"),
+    "centre": _l("Centre"),
+    "from_centre": _l("From centre"),
+    "to_centre": _l("To centre"),
+    "district": _l("District"),
+    "home_district": _l("Home district"),
+    "centre_district": _l("Centre's district"),
+    "visits": _l("Visits"),
+    "card_visits": _l("Visits with a card"),
+    "tally_visits": _l("Visits without a card"),
+    "centres": _l("Centres"),
+    "cat1_centres": _l("Centres with category 1"),
+    "cat2_centres": _l("Centres with category 2"),
+    "cat3_centres": _l("Centres with category 3"),
+    "target_population": _l("Target population"),
+    "target_population_per_centre": _l("Target population per centre"),
+    "opening_hours_per_week": _l("Opening hours per week"),
+    "evening_hours_per_week": _l("Evening hours per week"),
+    "weekend_hours_per_week": _l("Weekend hours per week"),
+    "opening_hours_per_1000_target": _l("Opening hours per 1,000 target population"),
+    "unique_cards": _l("Cards with a visit"),
+    "resident_cards": _l("Resident cards"),
+    "visits_per_1000_target": _l("Visits per 1,000 target population"),
+    "resident_share": _l("Residents as a share of the target population"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "active": _l("Active"),
+    "cat1": _l("Category 1"),
+    "cat2": _l("Category 2"),
+    "cat3": _l("Category 3"),
+    "typical_daily_users": _l("Typical daily users"),
+    "cards": _l("Cards"),
+    "transitions": _l("Transitions"),
+    "active_cards": _l("Active cards"),
+    "multi_centre_cards": _l("Cards at two or more centres"),
+    "share_multi_centre": _l("Share at two or more centres"),
+    "mobility_index": _l("Mobility index"),
+    "open_days": _l("Open days"),
+    "visits_per_open_day": _l("Visits per open day"),
+    "visits_vs_typical": _l("Relative to typical daily users"),
+    "first_came": _l("First came"),
+    "housing": _l("Housing"),
+    "category": _l("Category of offer"),
+    "sessions_held": _l("Sessions held"),
+    "attendance": _l("Attendance"),
+    "activities": _l("Activities held"),
+}
+#: ``(table, column)`` -> a label where a column means more in one table.
+TABLE_COLUMN_LABELS = {
+    ("new_cards", "cards"): _l("New cards"),
+    ("housing", "cards"): _l("Cards with a visit"),
+    ("flows", "cards"): _l("Cards"),
+}
+#: Table name -> its title where a person reads it (instead of the file name).
+TABLE_LABELS = {
+    "visits": _l("Visits per centre and day"),
+    "coverage": _l("Districts"),
+    "coverage_centres": _l("Centres on the map"),
+    "flows": _l("From home district to centre district"),
+    "mobility_matrix": _l("Transitions between centres"),
+    "mobility_centres": _l("Cards per centre"),
+    "mobility_summary": _l("Mobility in the period"),
+    "mobility_months": _l("Mobility index month by month"),
+    "dashboard_centres": _l("Centres"),
+    "dashboard_districts": _l("Districts"),
+    "dashboard_weeks": _l("Weeks"),
+    "new_cards": _l("New cards"),
+    "housing": _l("Housing situation"),
+    "activity_categories": _l("Activities by category of offer"),
+}
+
+#: The code of a missing value (no home district, housing or first came).
+UNKNOWN = "unknown"
+UNKNOWN_LABEL = _l("Unknown")
+YES_NO_LABELS = {1: _l("Yes"), 0: _l("No")}
+#: Weekday number (Monday 0, Python's ``date.weekday()``) -> its name.
+WEEKDAY_LABELS = dict(enumerate(WEEKDAYS))
+#: Column -> {code: label} for the report columns holding coded values (the
+#: centre and district columns take names from the database instead).
+VALUE_LABELS = {
+    "first_came": {
+        **{m.value: label for m, label in FIRST_CAME_LABELS.items()},
+        UNKNOWN: UNKNOWN_LABEL,
+    },
+    "housing": {
+        **{m.value: label for m, label in HOUSING_LABELS.items()},
+        UNKNOWN: UNKNOWN_LABEL,
+    },
+    "age_band": {m.value: label for m, label in AGE_BAND_LABELS.items()},
+    "gender": {m.value: label for m, label in GENDER_LABELS.items()},
+    "category": {n: _l("Category %(n)s", n=n) for n in CATEGORY_LABELS},
+    "active": YES_NO_LABELS,
+    "cat1": YES_NO_LABELS,
+    "cat2": YES_NO_LABELS,
+    "cat3": YES_NO_LABELS,
+    "weekday": WEEKDAY_LABELS,
 }
