@@ -32,6 +32,8 @@ class ExportFormat(enum.StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
     JSON = "json"
+    #: The CSV for Danish Excel (semicolons, decimal comma, BOM, Danish labels).
+    CSV_DA = "csv_da"
 
 
 class RunStatus(enum.StrEnum):
