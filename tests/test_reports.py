@@ -228,26 +228,54 @@ def _cell(value):
 
 @pytest.mark.parametrize("report", list(REPORTS))
 def test_xlsx_reads_back(app, db, tmp_path, report):
+    # The XLSX is for people (Danish headers, names, labels; tests/
+    # test_export_files_da.py): here each sheet's numbers must be the golden
+    # CSV's, cell by cell, and counts numeric cells (or the "<3" text).
     from openpyxl import load_workbook
+
+    from vaerested.reports.tables.present import (
+        CENTRE_COLUMNS,
+        DISTRICT_COLUMNS,
+        is_snake_case,
+    )
 
     golden_world()
     tables = build_report(report, START, END, min_cell=3)
     paths = write_report(tables, "xlsx", tmp_path)
     assert paths[0].name == f"{report}.xlsx"
     workbook = load_workbook(paths[0], read_only=True)
-    assert workbook.sheetnames == [*REPORTS[report], "notes"]  # protected: a note
+    # First "Om udtrækket" (period, protection: the note), then a sheet a table.
+    assert workbook.sheetnames == ["Om udtrækket", *REPORTS[report]]
+    about = " ".join(
+        str(v) for r in workbook["Om udtrækket"].iter_rows(values_only=True)
+        for v in r if v is not None
+    )  # fmt: skip
+    assert "Tallene er beskyttede" in about
     for name in REPORTS[report]:
         sheet = [list(r) for r in workbook[name].iter_rows(values_only=True)]
         golden = list(
             csv.reader(io.StringIO((GOLDEN / "min_cell_3" / f"{name}.csv").read_text()))
-        )[:-1]  # the note is a sheet of its own in the workbook
-        assert [[_cell(v) for v in row] for row in sheet] == [
-            [_cell(v) for v in row] for row in golden
-        ]
-        header = sheet[0]
-        for row in sheet[1:]:  # counts are numeric cells (or the "<3" text)
+        )[:-1]  # the note is on the sheet "Om udtrækket"
+        header, columns = sheet[0], golden[0]
+        assert len(header) == len(columns)
+        assert not any(is_snake_case(h) for h in header), header
+        assert len(sheet) == len(golden), name
+        for row, expected in zip(sheet[1:], golden[1:], strict=True):
+            for column, value, want in zip(columns, row, expected, strict=True):
+                if want == "":
+                    assert value is None, (column, value)
+                elif column in CENTRE_COLUMNS:
+                    assert value.startswith("Centre "), (column, value)  # a name
+                elif column in DISTRICT_COLUMNS and want != "unknown":
+                    assert value.startswith("District "), (column, value)
+                elif isinstance(value, datetime):
+                    assert value.date().isoformat() == want
+                elif isinstance(value, int | float) and _cell(want) != want:
+                    assert _cell(value) == _cell(want), (column, value, want)
+                else:  # "<3", a month or a label
+                    assert isinstance(value, str), (column, value)
             for column in COUNT_COLUMNS[name]:
-                value = row[header.index(column)]
+                value = row[columns.index(column)]
                 assert isinstance(value, int) or value == "<3", (column, value)
 
 

@@ -58,7 +58,12 @@ REPORT_LABELS = {
     "mobility": _l("Mobility between centres"),
     "dashboard": _l("Dashboard"),
 }
-FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON"}
+FORMAT_LABELS = {
+    "csv": "CSV",
+    "csv_da": _l("Excel (Danish CSV)"),
+    "xlsx": "Excel (XLSX)",
+    "json": "JSON",
+}
 CADENCE_LABELS = {
     Cadence.WEEKLY: _l("Weekly (the previous week, Monday to Sunday)"),
     Cadence.MONTHLY: _l("Monthly (the previous calendar month)"),

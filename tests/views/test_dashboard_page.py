@@ -158,4 +158,4 @@ def test_empty_period_and_xlsx(client, auth, db):
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(response.data), read_only=True)
-    assert workbook.sheetnames == [*REPORTS["dashboard"], "notes"]
+    assert workbook.sheetnames == ["Om udtrækket", *REPORTS["dashboard"]]

@@ -148,17 +148,24 @@ def test_download_xlsx_and_geojson(client, auth, db):
     from openpyxl import load_workbook
 
     golden_world()
-    auth.login_as("admin")
+    user = auth.login_as("admin")
     response = client.get(f"/reports/download?report=coverage&format=xlsx&{PERIOD}")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data), read_only=True)
-    assert workbook.sheetnames == ["coverage", "coverage_centres", "flows", "notes"]
+    assert workbook.sheetnames == [
+        "Om udtrækket", "coverage", "coverage_centres", "flows"
+    ]  # fmt: skip
     rows = list(workbook["coverage"].iter_rows(values_only=True))
-    assert rows[1][:2] == ("1", 2)
-    assert rows[1][rows[0].index("resident_cards")] == "<3"
+    # Danish headers and district names (the factory names districts "District N").
+    assert rows[0][:2] == ("Bydel", "Væresteder")
+    assert rows[1][1] == 2 and rows[1][0].startswith("District ")
+    assert rows[1][rows[0].index("Kort med bopæl i bydelen")] == "<3"
+    about = [r for r in workbook["Om udtrækket"].iter_rows(values_only=True)]
+    assert ("Dannet af", f"Bruger {user.display_name}") in [r[:2] for r in about]
     response = client.get(f"/reports/download?report=coverage&format=geojson&{PERIOD}")
     assert response.status_code == 200
     assert response.json["features"][0]["id"] == "1"
+    assert response.json["features"][0]["properties"]["name"].startswith("District ")
     # No district of the visits report has a map: 404, not a 500.
     response = client.get(f"/reports/download?report=visits&format=geojson&{PERIOD}")
     assert response.status_code == 404
@@ -178,7 +185,9 @@ def test_bad_input_never_fails(client, auth, db):
     )
     assert "Not a valid date value." in html
     assert client.get("/reports/download?start=x").status_code == 400
-    assert client.get(f"/reports/download?format=pdf&{PERIOD}").status_code == 404
+    response = client.get(f"/reports/download?format=pdf&{PERIOD}")
+    assert response.status_code == 400  # and says which formats there are
+    assert "Unknown file format pdf: choose one of csv, csv_da" in response.text
     assert client.get(f"/reports/download?report=nope&{PERIOD}").status_code == 404
     url = f"/reports/download?report=visits&table=flows&{PERIOD}"
     assert client.get(url).status_code == 404

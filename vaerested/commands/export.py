@@ -1,6 +1,6 @@
 """``flask export REPORT``: write a report's files for a period."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from vaerested.audit import record_audit
 from vaerested.exports.formats import write_report
+from vaerested.exports.human import About
 from vaerested.extensions import db
 from vaerested.models import Centre
 from vaerested.reports.tables.build import FORMATS, REPORTS, ReportError, build_report
@@ -32,7 +33,11 @@ def _parse_date(text: str, option: str) -> date:
 @click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, help="Last day (inclusive), YYYY-MM-DD.")
 @click.option(
-    "--format", "fmt", default="csv", show_default=True, help="csv, xlsx or json."
+    "--format",
+    "fmt",
+    default="csv",
+    show_default=True,
+    help="csv, csv_da (Excel, Danish), xlsx or json (docs/exports.md).",
 )
 @click.option("--out", "out_dir", required=True, help="Directory to write into.")
 @click.option(
@@ -74,7 +79,16 @@ def cli(report, start, end, fmt, out_dir, min_cell, centres, district):
             centre_ids=centre_ids,
             district_code=district,
         )
-        paths = write_report(tables, fmt, Path(out_dir))
+        about = About(
+            report=report,
+            start=start_date,
+            end=end_date,
+            min_cell=min_cell,
+            centres=tuple(sorted(centres)),
+            district=district,
+            generated_dt=datetime.now(UTC),
+        )
+        paths = write_report(tables, fmt, Path(out_dir), about=about)
     except ReportError as error:
         _fail(str(error))
     floor = int(current_app.config.get("EXPORT_MIN_CELL_FLOOR", 5))

@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vaerested.exports.delivery import deliver_run
 from vaerested.exports.formats import write_report
+from vaerested.exports.human import About
 from vaerested.extensions import db
 from vaerested.models import ExportRun, ExportSchedule, RunOrigin, RunStatus
 from vaerested.models.base import utcnow
@@ -228,7 +229,22 @@ def execute_run(run_id: int, attempt: int) -> bool:
         tables = build_report(report, start, end, min_cell=min_cell)
         _update_own_run(run_id, attempt, progress=60)
         shutil.rmtree(partial, ignore_errors=True)
-        paths = write_report(tables, fmt, partial, basename_prefix=f"{start}_{end}_")
+        about = About(
+            report=report,
+            start=start,
+            end=end,
+            min_cell=min_cell,
+            generated_dt=utcnow(),
+            schedule=run.schedule.name if run.schedule is not None else None,
+            user=(
+                run.started_by_user.display_name
+                if run.started_by_user is not None
+                else None
+            ),
+        )
+        paths = write_report(
+            tables, fmt, partial, basename_prefix=f"{start}_{end}_", about=about
+        )
         shutil.rmtree(final, ignore_errors=True)
         partial.rename(final)
     except Exception as error:  # recorded on the run, retried next tick

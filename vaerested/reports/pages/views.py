@@ -10,7 +10,7 @@ module, fed the same tables.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import (
     Response,
@@ -32,6 +32,7 @@ from vaerested.audit import record_audit
 from vaerested.auth.decorators import role_required
 from vaerested.checkin.operations import local_tz
 from vaerested.exports.formats import render
+from vaerested.exports.human import About
 from vaerested.extensions import db
 from vaerested.forms import BaseForm
 from vaerested.models import Centre, District, Role
@@ -52,7 +53,7 @@ from vaerested.services.protection import protect
 DEFAULT_DAYS = warm.DEFAULT_DAYS
 #: Longest period a page or a download may cover.
 MAX_DAYS = 3 * 366
-DOWNLOAD_FORMATS = ("csv", "json", "xlsx", "geojson")
+DOWNLOAD_FORMATS = ("csv", "csv_da", "json", "xlsx", "geojson")
 TITLES = {
     "dashboard": _l("Dashboard"),
     "visits": _l("Visits"),
@@ -133,6 +134,14 @@ def _scope(form: PeriodForm) -> tuple[list[int] | None, str | None]:
         centre_ids = None if current_user.is_admin else sorted(allowed.values())
     district = form.district.data or None
     return centre_ids, district
+
+
+def _chosen_slugs(centre_ids: list[int] | None) -> tuple[str, ...]:
+    """Return the slugs of the centres a download is restricted to (none: all)."""
+    if centre_ids is None:
+        return ()
+    wanted = set(centre_ids)
+    return tuple(c.slug for c in _allowed_centres() if c.id in wanted)
 
 
 def _min_cell() -> int:
@@ -295,19 +304,38 @@ def download():
         abort(404)
     fmt = request.args.get("format", "csv")
     table = request.args.get("table") or None
-    if fmt not in DOWNLOAD_FORMATS or (table and table not in REPORTS[report]):
+    if fmt not in DOWNLOAD_FORMATS:
+        abort(
+            400,
+            description=_(
+                "Unknown file format %(format)s: choose one of %(formats)s.",
+                format=fmt[:20],
+                formats=", ".join(DOWNLOAD_FORMATS),
+            ),
+        )
+    if table and table not in REPORTS[report]:
         abort(404)
     form = _period_form()
     built = _build(report, form, pictures=False)
     if built is None:
         errors = [e for field in form.errors.values() for e in field]
         abort(400, description=" ".join(map(str, errors)))
+    centre_ids, district = _scope(form)
+    about = About(
+        report=report,
+        start=form.start.data,
+        end=form.end.data,
+        min_cell=_min_cell(),
+        centres=_chosen_slugs(centre_ids),
+        district=district,
+        generated_dt=datetime.now(UTC),
+        user=current_user.display_name,
+    )
     try:
-        content, mimetype, filename = render(built[1], fmt, report, table)
+        content, mimetype, filename = render(built[1], fmt, report, table, about=about)
     except ValueError:
         abort(404)
     stem = f"{form.start.data.isoformat()}_{form.end.data.isoformat()}_"
-    centre_ids, district = _scope(form)
     record_audit(
         "report.download",
         centre_id=centre_ids[0] if centre_ids and len(centre_ids) == 1 else None,

@@ -6,7 +6,7 @@ combines their rows with the pure services and protects them
 suppression, then the ratios from the perturbed counts; at min-cell 1 the
 counts are raw).
 The files are written by :func:`vaerested.exports.formats.write_report`
-(CSV, JSON or XLSX).
+(CSV, Excel CSV, JSON or XLSX).
 
 Which columns are suppressed (counts of visits or cards, i.e. of persons) is
 listed in :data:`COUNT_COLUMNS`; the others are labels, numbers about the offer
@@ -55,7 +55,9 @@ REPORTS: dict[str, list[str]] = {
     ],
     "dashboard": dashboard.TABLES,
 }
-FORMATS = ("csv", "xlsx", "json")
+#: File formats of an export (``csv_da``: the "Excel (dansk)" CSV; see
+#: docs/exports.md).
+FORMATS = ("csv", "csv_da", "xlsx", "json")
 
 VISITS_COLUMNS = ["date", "centre", "visits", "card_visits", "tally_visits"]
 

@@ -1,0 +1,78 @@
+"""What each column of the report tables means, for the files a person opens.
+
+The XLSX's first sheet lists these beside each column; ``docs/exports.md``
+says the same for the machine files. A column means the same in every table
+that has it, counted within that table's row (a day and centre, a district, a
+week, a month…) and the export's period and filters.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+COLUMN_DEFINITIONS = {
+    "date": _l("The local calendar day."),
+    "week": _l(
+        "The Monday of the ISO week; the first and last weeks may be cut by the period."
+    ),
+    "month": _l("The calendar month (YYYY-MM), cut to the period."),
+    "start": _l("First day of the month counted (within the period)."),
+    "end": _l("Last day of the month counted (within the period)."),
+    "centre": _l("The centre."),
+    "from_centre": _l("The centre a card's visit came from."),
+    "to_centre": _l("The centre of the card's next visit."),
+    "district": _l("The district."),
+    "home_district": _l("The card holder's home district (unknown if not given)."),
+    "centre_district": _l("The district of the centre visited."),
+    "visits": _l("Visits: one person at one centre on one day."),
+    "card_visits": _l("Visits recorded by a card scan."),
+    "tally_visits": _l("Visits without a card (staff tallies)."),
+    "cards": _l("Distinct cards (persons) counted in the row."),
+    "transitions": _l(
+        "Consecutive visits of a card at the first centre, then at the second."
+    ),
+    "unique_cards": _l("Distinct cards with a visit."),
+    "resident_cards": _l(
+        "Distinct cards living in the district that visited any centre."
+    ),
+    "active_cards": _l("Cards with at least one visit."),
+    "multi_centre_cards": _l("Active cards with visits at two or more centres."),
+    "share_multi_centre": _l("Multi-centre cards divided by active cards."),
+    "mobility_index": _l("Multi-centre cards divided by active cards."),
+    "centres": _l("Number of centres."),
+    "cat1_centres": _l(
+        "Centres offering category 1 (inclusion of the most vulnerable)."
+    ),
+    "cat2_centres": _l("Centres offering category 2 (development)."),
+    "cat3_centres": _l("Centres offering category 3 (employment course)."),
+    "cat1": _l("Whether the centre offers category 1 (1 or 0 in the machine files)."),
+    "cat2": _l("Whether the centre offers category 2 (1 or 0 in the machine files)."),
+    "cat3": _l("Whether the centre offers category 3 (1 or 0 in the machine files)."),
+    "active": _l("Whether the centre is active (1 or 0 in the machine files)."),
+    "latitude": _l("The centre's latitude (WGS 84), if known."),
+    "longitude": _l("The centre's longitude (WGS 84), if known."),
+    "target_population": _l("The district's target population, if recorded."),
+    "target_population_per_centre": _l("Target population divided by centres."),
+    "opening_hours_per_week": _l("Opening hours in a week."),
+    "evening_hours_per_week": _l("Opening hours 18-24, Monday to Friday."),
+    "weekend_hours_per_week": _l("Opening hours on Saturday and Sunday."),
+    "opening_hours_per_1000_target": _l(
+        "Opening hours per week per 1,000 of the target population."
+    ),
+    "visits_per_1000_target": _l("Visits per 1,000 of the target population."),
+    "resident_share": _l("Resident cards divided by the target population."),
+    "typical_daily_users": _l("The usual number of visitors a day, as recorded."),
+    "open_days": _l("Days in the period with at least one visit."),
+    "visits_per_open_day": _l("Visits divided by open days."),
+    "visits_vs_typical": _l("Visits per open day divided by typical daily users."),
+    "first_came": _l("How the card holder first came to a centre."),
+    "housing": _l("The card holder's housing situation."),
+    "category": _l("The category of offer of the activities."),
+    "sessions_held": _l("Sessions held (not cancelled) in the period."),
+    "attendance": _l("Attendance at the sessions held (headcounts and scans)."),
+    "activities": _l("Activities with at least one session held."),
+}
+
+
+def definition(column: str) -> str:
+    """Return the translated meaning of ``column`` ("" for an unknown one)."""
+    text = COLUMN_DEFINITIONS.get(column)
+    return str(text) if text is not None else ""
