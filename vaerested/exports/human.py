@@ -61,7 +61,7 @@ class About:
     #: Slugs of the centres chosen (empty: all centres in reach).
     centres: tuple[str, ...] = ()
     district: str | None = None
-    #: When the files were made (aware; shown in local time by the caller's zone).
+    #: When the files were made (aware; shown in config ``TIMEZONE``).
     generated_dt: datetime | None = None
     #: The schedule whose run made them (its name), if any.
     schedule: str | None = None
