@@ -54,7 +54,8 @@ def create_target_group(code: str | None = None, **kwargs) -> TargetGroup:
 def create_centre(
     slug: str | None = None, district: District | None = None, hours=(), **kwargs
 ) -> Centre:
-    """Create a centre; ``hours`` is a list of (weekday, "HH:MM", "HH:MM")."""
+    """Create a centre; ``hours`` is a list of (weekday, "HH:MM", "HH:MM"), with
+    an optional fourth item True for a user-run interval."""
     n = next(_seq)
     kwargs.setdefault("is_cat1", True)
     centre = Centre(
@@ -63,12 +64,13 @@ def create_centre(
         district=district or create_district(),
         **kwargs,
     )
-    for weekday, opens, closes in hours:
+    for weekday, opens, closes, *user_run in hours:
         centre.opening_intervals.append(
             OpeningInterval(
                 weekday=weekday,
                 opens_at=time.fromisoformat(opens),
                 closes_at=time.fromisoformat(closes),
+                is_user_run=bool(user_run and user_run[0]),
             )
         )
     db.session.add(centre)

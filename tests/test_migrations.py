@@ -115,3 +115,70 @@ def test_record_keys_migration_gives_existing_rows_random_keys(
         assert len(keys) == 60 and set(keys) <= set(range(256))
         assert len(set(keys)) > 10  # random, not the server default 0
         db.engine.dispose()
+
+
+def test_user_run_migration_keeps_existing_intervals_staffed(
+    empty_database_url, tmp_path, monkeypatch
+):
+    from sqlalchemy import column, insert, table
+
+    from vaerested.models import Centre, District
+
+    monkeypatch.setenv("VAERESTED_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        }
+    )
+    # The opening intervals as they were before the flag.
+    old_intervals = table(
+        "opening_intervals",
+        column("centre_id"),
+        column("weekday"),
+        column("opens_at"),
+        column("closes_at"),
+    )
+    with app.app_context():
+        upgrade(revision="f15b2d3e4a5c")  # the head before the user-run flag
+        with db.engine.begin() as conn:
+            conn.execute(
+                insert(District.__table__).values(
+                    id=1, code="1", name="A", municipality="K"
+                )
+            )
+            conn.execute(
+                insert(Centre.__table__).values(id=1, slug="a", name="A", district_id=1)
+            )
+            conn.execute(
+                insert(old_intervals),
+                [
+                    {
+                        "centre_id": 1,
+                        "weekday": d,
+                        "opens_at": "10:00:00",
+                        "closes_at": "16:00:00",
+                    }
+                    for d in range(5)
+                ],
+            )
+        upgrade(revision="f16c4a8e2b7d")
+        with db.engine.connect() as conn:
+            flags = (
+                conn.execute(text("SELECT is_user_run FROM opening_intervals"))
+                .scalars()
+                .all()
+            )
+        assert flags == [False] * 5
+        # Back down: the column goes, the intervals stay.
+        downgrade(revision="f15b2d3e4a5c")
+        with db.engine.connect() as conn:
+            columns = {
+                c["name"] for c in db.inspect(conn).get_columns("opening_intervals")
+            }
+            count = conn.execute(
+                text("SELECT count(*) FROM opening_intervals")
+            ).scalar()
+        assert "is_user_run" not in columns and count == 5
+        db.engine.dispose()

@@ -102,17 +102,21 @@ class DemoCentre:
     daily_users: int
     groups: tuple[str, ...]
     hours: list[tuple[int, str, str]]
+    #: Evenings the users run the centre without staff (Haderslev's model).
+    user_run: tuple[tuple[int, str, str], ...] = ()
 
 
 C = DemoCentre
 N = "2200 København N"
 #: slug, name, district code, address, lat, lon, profile, operator,
-#: typical daily users (about 50 large, 20 small), target groups, weekly hours.
+#: typical daily users (about 50 large, 20 small), target groups, weekly staffed
+#: hours and (optional) user-run evenings.
 CENTRES = [
     # Nørrebro: most centres, and two of the three with a category-3 box.
     C("kastanjehuset", "Kastanjehuset", "3", f"Kastanjestræde 12, {N}", 55.6930,
       12.5520, ALL, "municipal", 55, ("leaving_residential", "work_education"),
-      hours(MON_FRI, "09:00", "17:00") + hours([THU], "17:00", "21:00")),
+      hours(MON_FRI, "09:00", "17:00") + hours([THU], "17:00", "21:00"),
+      tuple(hours([MON, WED], "17:00", "21:00"))),
     C("staerekassen", "Stærekassen", "3", f"Stærevej 4, {N}", 55.6985, 12.5410, ALL,
       "self_governing", 50, ("young", "work_education"),
       hours(MON_FRI, "10:00", "16:00") + hours([SAT], "11:00", "15:00")),
@@ -123,7 +127,8 @@ CENTRES = [
       CAT12, "municipal", 45, ("women",), DAY),
     C("kvisten", "Kvisten", "3", f"Tagstensgade 21, {N}", 55.6975, 12.5495, CAT12,
       "voluntary", 40, ("homeless",),
-      hours(MON_FRI, "12:00", "20:00") + hours([SUN], "13:00", "17:00")),
+      hours(MON_FRI, "12:00", "20:00") + hours([SUN], "13:00", "17:00"),
+      tuple(hours([SAT], "14:00", "20:00"))),
     C("pilehuset", "Pilehuset", "3", f"Pilestien 9, {N}", 55.6935, 12.5455, CAT1,
       "self_governing", 25, ("young", "homeless"),
       hours(MON_FRI, "10:00", "15:00") + hours([FRI], "18:00", "02:00")),
@@ -160,11 +165,13 @@ CENTRES = [
     # Amager: a single centre.
     C("strandengen", "Strandengen", "9", "Klitgade 14, 2300 København S", 55.6600,
       12.6110, CAT12, "municipal", 50, ("leaving_residential",),
-      DAY + hours([TUE], "16:00", "20:00")),
+      DAY + hours([TUE], "16:00", "20:00"),
+      tuple(hours([THU], "16:00", "21:00") + hours([SAT], "12:00", "17:00"))),
     # Frederiksberg.
     C("karavanen", "Karavanen", "FRB", "Rejsestien 3, 2000 Frederiksberg", 55.6810,
       12.5300, CAT1, "self_governing", 35, ("ethnic_minority", "women"),
-      hours(MON_FRI, "10:00", "17:00") + hours([SAT], "12:00", "16:00")),
+      hours(MON_FRI, "10:00", "17:00") + hours([SAT], "12:00", "16:00"),
+      tuple(hours([WED], "17:00", "22:00"))),
     C("kakkelovnen", "Kakkelovnen", "FRB", "Ovnvej 10, 2000 Frederiksberg", 55.6760,
       12.5210, CAT1, "self_governing", 30, (), hours(MON_FRI, "10:00", "16:00")),
 ]  # fmt: skip
@@ -257,5 +264,14 @@ def _centre(demo: DemoCentre, district: District, groups: dict) -> Centre:
                 closes_at=time.fromisoformat(closes),
             )
             for day, opens, closes in demo.hours
+        ]
+        + [
+            OpeningInterval(
+                weekday=day,
+                opens_at=time.fromisoformat(opens),
+                closes_at=time.fromisoformat(closes),
+                is_user_run=True,
+            )
+            for day, opens, closes in demo.user_run
         ],
     )

@@ -100,8 +100,11 @@ def _pick(centre: Centre, rng: random.Random) -> list[Template]:
 def _when(centre: Centre, template: Template, used: set[int], rng) -> tuple:
     """Return ``(weekday, start, end)`` within one of the centre's openings."""
     length = timedelta(minutes=template.minutes)
+    # Staffed openings only: the user-run evenings are the users' own (and the
+    # demo activities stay as they were before those evenings were added).
     intervals = sorted(
-        centre.opening_intervals, key=lambda i: (i.weekday, i.opens_at, i.closes_at)
+        (i for i in centre.opening_intervals if not i.is_user_run),
+        key=lambda i: (i.weekday, i.opens_at, i.closes_at),
     )
     rng.shuffle(intervals)
     intervals.sort(key=lambda i: i.weekday in used)  # free weekdays first

@@ -96,6 +96,7 @@ def pages(ids: dict) -> list[str]:
         "/reports/coverage",
         "/reports/mobility",
         "/activities/landscape",
+        "/centres/hours/city",
         # export schedules and runs
         "/reports/schedules",
         "/reports/schedules/new",

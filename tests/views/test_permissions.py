@@ -54,6 +54,8 @@ ACCESS = {
     "centres.reactivate": "admin",
     "centres.profile": ("centre", "leader"),
     "centres.hours": ("centre", "leader"),
+    # city-wide opening hours: public offers, any logged-in staff
+    "centres.city_hours": "login",
     # admin
     "admin.audit": "admin",
     "admin.districts": "admin",

@@ -99,6 +99,18 @@ def _flash_warnings(sessions) -> None:
             ),
             "warning",
         )
+    audience = sum(any(w.kind == "audience" for w in ws) for ws in warnings.values())
+    if audience:
+        flash(
+            ngettext(
+                "%(num)d session overlaps an activity elsewhere in the city for "
+                "the same target group or life phases.",
+                "%(num)d sessions overlap an activity elsewhere in the city for "
+                "the same target group or life phases.",
+                audience,
+            ),
+            "warning",
+        )
 
 
 def _materialise(activity) -> None:

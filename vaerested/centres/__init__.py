@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("centres", __name__)
 
-from vaerested.centres import views  # noqa: E402,F401
+from vaerested.centres import city_views, views  # noqa: E402,F401,I001

@@ -198,6 +198,10 @@ class IntervalForm(BaseSubForm):
     closes = StringField(
         _l("Closes"), render_kw={"type": "time", "placeholder": "HH:MM"}
     )
+    is_user_run = BooleanField(
+        _l("User-run"),
+        description=_l("The users run the centre; no staff is present."),
+    )
     remove = BooleanField(_l("Remove"))
 
     def is_blank(self) -> bool:
@@ -214,8 +218,9 @@ class HoursForm(BaseForm):
     intervals = FieldList(FormField(IntervalForm), min_entries=0)
     submit = SubmitField(_l("Save opening hours"))
 
-    #: After validation: ``(weekday, opens, closes)`` of the rows to keep.
-    cleaned: list[tuple[int, time, time]]
+    #: After validation: ``(weekday, opens, closes, is_user_run)`` of the rows
+    #: to keep.
+    cleaned: list[tuple[int, time, time, bool]]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -242,14 +247,15 @@ class HoursForm(BaseForm):
                 row.closes.errors = [*row.closes.errors, _l("Use HH:MM, e.g. 17:00.")]
                 row_ok = False
             if row_ok:
-                rows.append((entry, (int(weekday), opens, closes)))
+                interval = (int(weekday), opens, closes, bool(row.is_user_run.data))
+                rows.append((entry, interval))
             ok = ok and row_ok
         if not ok:
             return False
         for i, j in overlapping_pairs([interval for _, interval in rows]):
             for mine, other in ((i, j), (j, i)):
                 row = rows[mine][0].form
-                weekday, opens, closes = rows[other][1]
+                weekday, opens, closes, _ = rows[other][1]
                 row.opens.errors = [
                     *row.opens.errors,
                     _l(
@@ -263,3 +269,12 @@ class HoursForm(BaseForm):
         if ok:
             self.cleaned = sorted(interval for _, interval in rows)
         return ok
+
+
+class CityHoursScopeForm(BaseForm):
+    """The city-wide hours page's chooser (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    scope = SelectField(_l("Area"), choices=[], validate_choice=False)

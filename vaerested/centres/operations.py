@@ -1,7 +1,6 @@
 """Write paths for centres. They flush; the caller commits."""
 
 import logging
-from datetime import time
 
 from vaerested.extensions import db
 from vaerested.models import Centre, OpeningInterval, TargetGroup
@@ -65,15 +64,22 @@ def set_active(centre: Centre, is_active: bool) -> None:
     logger.info("Centre %s active=%s", centre.id, is_active)
 
 
-def replace_opening_hours(
-    centre: Centre, intervals: list[tuple[int, time, time]]
-) -> None:
-    """Make ``intervals`` the centre's complete weekly opening hours."""
+def replace_opening_hours(centre: Centre, intervals: list[tuple]) -> None:
+    """Make ``intervals`` the centre's complete weekly opening hours.
+
+    Each interval is ``(weekday, opens, closes)`` or, with a fourth item True,
+    a user-run one.
+    """
     centre.opening_intervals.clear()
     db.session.flush()  # delete the old rows before inserting the new ones
-    for weekday, opens, closes in sorted(intervals):
+    for weekday, opens, closes, *user_run in sorted(intervals):
         centre.opening_intervals.append(
-            OpeningInterval(weekday=weekday, opens_at=opens, closes_at=closes)
+            OpeningInterval(
+                weekday=weekday,
+                opens_at=opens,
+                closes_at=closes,
+                is_user_run=bool(user_run and user_run[0]),
+            )
         )
     db.session.flush()
     logger.info("Opening hours of centre %s: %d intervals", centre.id, len(intervals))

@@ -24,12 +24,13 @@ from vaerested.centres.operations import (
     update_profile,
 )
 from vaerested.centres.queries import (
+    centre_open_state,
     district_choices,
     interval_rows,
-    is_centre_open,
     list_centres,
     target_group_choices,
     target_groups_by_ids,
+    user_run_labels,
 )
 from vaerested.extensions import db
 from vaerested.models import Centre, Role
@@ -61,7 +62,7 @@ def index():
     if status not in STATUSES:
         status = "active"
     centres = list_centres(status)
-    open_now = {c.id: is_centre_open(c, _tz()) for c in centres}
+    open_now = {c.id: centre_open_state(c, _tz()) for c in centres}
     return render_template(
         "centres/index.html",
         centres=centres,
@@ -95,8 +96,9 @@ def detail(centre: Centre):
     return render_template(
         "centres/detail.html",
         centre=centre,
-        is_open=is_centre_open(centre, _tz()),
+        is_open=centre_open_state(centre, _tz()),
         week=group_by_weekday(interval_rows(centre)),
+        user_run=user_run_labels(centre),
         can_lead=current_user.role in (Role.ADMIN, Role.LEADER),
     )
 
@@ -147,6 +149,7 @@ def hours(centre: Centre):
                 "weekday": str(i.weekday),
                 "opens": f"{i.opens_at:%H:%M}",
                 "closes": f"{i.closes_at:%H:%M}",
+                "is_user_run": i.is_user_run,
             }
             for i in centre.opening_intervals
         ]

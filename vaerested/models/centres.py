@@ -217,7 +217,8 @@ class OpeningInterval(Base):
 
     An interval opens on ``weekday`` at ``opens_at``. When ``closes_at`` is not
     after ``opens_at`` it closes on the following day, so 22:00-02:00 runs past
-    midnight and 00:00-00:00 is a full 24 hours.
+    midnight and 00:00-00:00 is a full 24 hours. An interval is staffed, or
+    user-run: the users run the centre while no staff is present.
     """
 
     __tablename__ = "opening_intervals"
@@ -230,6 +231,10 @@ class OpeningInterval(Base):
     weekday: Mapped[int] = mapped_column(SmallInteger)
     opens_at: Mapped[time] = mapped_column(Time)
     closes_at: Mapped[time] = mapped_column(Time)
+    #: Run by the users themselves, no staff present (False: staffed).
+    is_user_run: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     centre: Mapped[Centre] = relationship(back_populates="opening_intervals")
 
@@ -238,5 +243,6 @@ class OpeningInterval(Base):
     def __repr__(self) -> str:
         return (
             f"<OpeningInterval {self.id} centre={self.centre_id} "
-            f"{self.weekday} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}>"
+            f"{self.weekday} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+            f"{' user-run' if self.is_user_run else ''}>"
         )

@@ -4,7 +4,9 @@ An interval is ``(weekday, opens, closes)`` with ``weekday`` 0 = Monday … 6 =
 Sunday and two :class:`datetime.time` values in local wall-clock time. When
 ``closes`` is not after ``opens`` the interval runs past midnight into the next
 day; ``00:00-00:00`` (any ``opens == closes``) is a full 24 hours. The week is
-circular: Sunday 22:00-02:00 closes on Monday morning.
+circular: Sunday 22:00-02:00 closes on Monday morning. An optional fourth item
+``is_user_run`` marks an interval run by the users without staff (absent or
+False: staffed).
 """
 
 from collections.abc import Iterable, Sequence
@@ -63,6 +65,48 @@ def is_open_at(intervals: Iterable[Sequence], when: datetime) -> bool:
         if start <= moment < end or start <= moment + WEEK_SECONDS < end:
             return True
     return False
+
+
+STAFFED = "staffed"
+USER_RUN = "user_run"
+
+
+def _is_user_run(interval: Sequence) -> bool:
+    return len(interval) > 3 and bool(interval[3])
+
+
+def open_state_at(intervals: Iterable[Sequence], when: datetime) -> str | None:
+    """Return ``"staffed"``, ``"user_run"`` or None (closed) at ``when``.
+
+    Like :func:`is_open_at`; when a staffed and a user-run interval both cover
+    ``when``, staff are present, so the answer is ``"staffed"``.
+    """
+    covering = [i for i in intervals if is_open_at([i], when)]
+    if not covering:
+        return None
+    return USER_RUN if all(_is_user_run(i) for i in covering) else STAFFED
+
+
+def hour_states(intervals: Iterable[Sequence]) -> list[list[str | None]]:
+    """Return ``states[weekday][hour]`` for the 7 x 24 hours of the week.
+
+    An hour counts as open when any interval covers part of it (an interval
+    10:00-16:30 opens the hour 16-17; one closing at 16:00 does not). It is
+    ``"staffed"`` when a staffed interval covers part of it, else ``"user_run"``
+    when a user-run one does, else None.
+    """
+    states: list[list[str | None]] = [[None] * 24 for _ in range(7)]
+    for interval in intervals:
+        span = week_span(interval)
+        state = USER_RUN if _is_user_run(interval) else STAFFED
+        for weekday in range(7):
+            for hour in range(24):
+                if states[weekday][hour] == STAFFED:
+                    continue
+                start = weekday * DAY_SECONDS + hour * 3600
+                if _intersect(span, (start, start + 3600)):
+                    states[weekday][hour] = state
+    return states
 
 
 def _intersect(a: tuple[int, int], b: tuple[int, int]) -> bool:
