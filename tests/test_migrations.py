@@ -141,7 +141,7 @@ def test_user_run_migration_keeps_existing_intervals_staffed(
         column("closes_at"),
     )
     with app.app_context():
-        upgrade(revision="f15b2d3e4a5c")  # the head before the user-run flag
+        upgrade(revision="f16c4a8e2d17")  # the head before the user-run flag
         with db.engine.begin() as conn:
             conn.execute(
                 insert(District.__table__).values(
@@ -172,7 +172,7 @@ def test_user_run_migration_keeps_existing_intervals_staffed(
             )
         assert flags == [False] * 5
         # Back down: the column goes, the intervals stay.
-        downgrade(revision="f15b2d3e4a5c")
+        downgrade(revision="f16c4a8e2d17")
         with db.engine.connect() as conn:
             columns = {
                 c["name"] for c in db.inspect(conn).get_columns("opening_intervals")

@@ -1,7 +1,7 @@
 """add the user-run flag to opening intervals
 
 Revision ID: f16c4a8e2b7d
-Revises: f15b2d3e4a5c
+Revises: f16c4a8e2d17
 Create Date: 2026-12-06 21:40:00
 
 Existing intervals become staffed (the server default false).
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f16c4a8e2b7d'
-down_revision = 'f15b2d3e4a5c'
+down_revision = 'f16c4a8e2d17'
 branch_labels = None
 depends_on = None
 
