@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.test_reports import golden_world
 from tests.presented import shown_rows
+from tests.test_reports import golden_world
 from tests.views.test_reports_pages import PERIOD, table_rows
 from vaerested import create_app
 from vaerested.extensions import db as _db
@@ -122,7 +122,9 @@ def test_map_data_equals_the_downloads(client, auth, db):
         assert table_rows(html, name) == shown_rows(name, list(rows.values()))
     for marker in markers:
         row = centres[marker["centre"]]
-        assert [marker["text"][c] for c in row] == shown_rows("coverage_centres", [row])[0]
+        assert [marker["text"][c] for c in row] == shown_rows(
+            "coverage_centres", [row]
+        )[0]
     assert [f["properties"]["text"]["target_population"] for f in features] == [
         "1.000",
         "300",
