@@ -66,14 +66,19 @@
     return box;
   }
 
+  // A cell as the page writes it (names, the locale's numbers), else as stored.
+  function text(p, key) {
+    return p.text && p.text[key] !== undefined ? shown(p.text[key]) : shown(p[key]);
+  }
+
   function districtPopup(p) {
-    var rows = [[label(measure), shown(p[measure]), true]];
+    var rows = [[label(measure), text(p, measure), true]];
     if (p.schematic) {
       rows.push([names.schematic, names.yes]);
     }
     columns.district.forEach(function (c) {
       if (c !== measure) {
-        rows.push([label(c), shown(p[c])]);
+        rows.push([label(c), text(p, c)]);
       }
     });
     return popup(p.name + " (" + p.code + ")", rows);
@@ -84,7 +89,7 @@
   function centrePopup(c) {
     var rows = [[names.profile, label("profile_" + c.profile)]];
     columns.centre.forEach(function (col) {
-      var value = YES_NO[col] ? (c[col] ? names.yes : names.no) : shown(c[col]);
+      var value = YES_NO[col] ? (c[col] ? names.yes : names.no) : text(c, col);
       rows.push([label(col), value]);
     });
     return popup(c.name + " (" + c.centre + ")", rows);

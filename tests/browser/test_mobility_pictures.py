@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_activities import _login
 from tests.factories import create_user
-from tests.views.test_mobility_pictures import PERIOD, mobility_world
+from tests.views.test_mobility_pictures import AMA, BIS, PERIOD, mobility_world
 
 
 @pytest.fixture
@@ -33,11 +33,14 @@ def test_admin_sees_mobility_pictures(page, live_server, db):
         expect(heat).to_be_visible()
         labels = heat.locator("text.axis-label").count() // 2
         assert labels == 3  # ama, bis, val
+        for label in heat.locator("text.axis-label").all():  # names fit the drawing
+            box, drawing = label.bounding_box(), heat.bounding_box()
+            assert box and drawing and box["x"] >= drawing["x"] - 1
         assert heat.locator("rect").count() == labels**2
         assert heat.locator("rect.heat-suppressed").count() == 1
 
         links = _rows(page, "mobility_links")
-        assert links == [["ama", "bis", "6", "4"], ["bis", "ama", "4", "3"]]
+        assert links == [[AMA, BIS, "6", "4"], [BIS, AMA, "4", "3"]]  # names
         diagram = page.get_by_test_id("mobility-links")
         expect(diagram).to_be_visible()
         assert diagram.locator("path.link").count() == len(links)
@@ -47,7 +50,7 @@ def test_admin_sees_mobility_pictures(page, live_server, db):
 
         months = _rows(page, "mobility_months")
         with_value = [m for m in months if m[5] != ""]
-        assert [m[0] for m in with_value] == ["2024-01", "2024-03"]
+        assert [m[0] for m in with_value] == ["jan. 2024", "mar. 2024"]  # Danish
         chart = page.get_by_test_id("mobility-index-chart")
         assert chart.locator("circle.point").count() == len(with_value)
         assert chart.locator("polyline").count() == 0  # February is a gap

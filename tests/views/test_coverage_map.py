@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.presented import shown_rows
 from tests.test_reports import golden_world
 from tests.views.test_reports_pages import PERIOD, table_rows
 from vaerested import create_app
@@ -116,8 +117,18 @@ def test_map_data_equals_the_downloads(client, auth, db):
     assert centres["delta"]["visits"] == "<3"
 
     # The page's tables are the downloads too.
+    # (as a person reads them: names, Danish numbers), and so are the popups.
     for name, rows in (("coverage", coverage), ("coverage_centres", centres)):
-        assert table_rows(html, name) == [list(r.values()) for r in rows.values()]
+        assert table_rows(html, name) == shown_rows(name, list(rows.values()))
+    for marker in markers:
+        row = centres[marker["centre"]]
+        assert [marker["text"][c] for c in row] == shown_rows(
+            "coverage_centres", [row]
+        )[0]
+    assert [f["properties"]["text"]["target_population"] for f in features] == [
+        "1.000",
+        "300",
+    ]
     assert 'data-testid="map-schematic"' in html
     assert data["measure"] == "target_population_per_centre"
     assert set(data["labels"]["names"]) >= set(MEASURES)

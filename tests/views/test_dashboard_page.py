@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.presented import shown_rows
 from tests.test_dashboard_report import dashboard_world
 from tests.views.test_reports_pages import table_rows
 from vaerested.reports.tables.build import REPORTS
@@ -29,17 +30,22 @@ def figure(html: str, key: str) -> str:
 
 @pytest.mark.parametrize("by", ["week", "day"])
 def test_page_tables_equal_the_downloads(client, auth, db, by):
-    dashboard_world(db)
+    world = dashboard_world(db)
     auth.login_as("admin")
     response = client.get(f"/reports/dashboard?{PERIOD}&by={by}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for name in REPORTS["dashboard"]:
-        assert table_rows(html, name) == csv_rows(client, name), name
+        rows = csv_rows(client, name)
+        assert table_rows(html, name) == shown_rows(name, rows), name
+        assert f"{name}.csv" not in html
     # Default min-cell 5: south's 3 visits and its ratios are hidden alike.
-    assert ["south", "1", "", "1", "<5", "", ""] in table_rows(
+    south, d1 = world["south"], world["south"].district
+    assert [south.name, d1.name, "", "1", "<5", "", ""] in table_rows(
         html, "dashboard_centres"
     )
+    for slug in ("north", "south", "east"):
+        assert f">{slug}<" not in html
     assert "style=" not in html  # the CSP forbids inline styles
     for tag in re.findall(r"<script[^>]*>", html):  # no inline script (CSP)
         assert " src=" in tag, tag
@@ -62,7 +68,10 @@ def test_summary_and_visits_over_time(client, auth, db):
         "15",
     ]
     # Weeks: Feb 26 = north 5 + east 8; Mar 4 = north 6 + south 3 + east 1.
-    assert table_rows(html, "over-time") == [["2024-02-26", "13"], ["2024-03-04", "10"]]
+    assert table_rows(html, "over-time") == [
+        ["26. feb. 2024", "13"],
+        ["4. mar. 2024", "10"],
+    ]
     # Two weeks, east and north per open day, two districts, three categories.
     assert html.count('class="bar"') == 2 + 2 + 2 + 3
     assert html.count('class="bar suppressed"') == 1  # south: no ratio
@@ -78,15 +87,15 @@ def test_summary_and_visits_over_time(client, auth, db):
     days = dict(table_rows(html, "over-time"))
     assert len(days) == 14
     # Feb 26 north 4; Feb 27 north 1; Feb 28 east 6; Mar 1 east 2; Mar 4 north 6;
-    # Mar 8 south 3; Mar 10 east 1.
+    # Mar 8 south 3; Mar 10 east 1 (dates in English now).
     assert {d: v for d, v in days.items() if v != "0"} == {
-        "2024-02-26": "<5",
-        "2024-02-27": "<5",
-        "2024-02-28": "6",
-        "2024-03-01": "<5",
-        "2024-03-04": "6",
-        "2024-03-08": "<5",
-        "2024-03-10": "<5",
+        "Feb 26, 2024": "<5",
+        "Feb 27, 2024": "<5",
+        "Feb 28, 2024": "6",
+        "Mar 1, 2024": "<5",
+        "Mar 4, 2024": "6",
+        "Mar 8, 2024": "<5",
+        "Mar 10, 2024": "<5",
     }
 
 
@@ -96,15 +105,18 @@ def test_leader_sees_only_own_centres(client, auth, db):
     response = client.get(f"/reports/dashboard?{PERIOD}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert [r[0] for r in table_rows(html, "dashboard_centres")] == ["north"]
-    assert [r[1] for r in table_rows(html, "dashboard_weeks")] == ["north", "north"]
+    north = world["north"].name
+    assert [r[0] for r in table_rows(html, "dashboard_centres")] == [north]
+    assert [r[1] for r in table_rows(html, "dashboard_weeks")] == [north, north]
     assert table_rows(html, "activity_categories") == [
-        ["1", "2", "6", "1"],
-        ["2", "1", "<5", "1"],
-        ["3", "0", "0", "0"],
+        ["Kategori 1", "2", "6", "1"],
+        ["Kategori 2", "1", "<5", "1"],
+        ["Kategori 3", "0", "0", "0"],
     ]
     for name in REPORTS["dashboard"]:
-        assert table_rows(html, name) == csv_rows(client, name), name
+        rows = csv_rows(client, name)
+        assert table_rows(html, name) == shown_rows(name, rows), name
+    assert world["east"].name not in html
     assert 'value="east"' not in html
     assert client.get(f"/reports/dashboard?{PERIOD}&centre=east").status_code == 403
     url = f"/reports/download?report=dashboard&format=csv&{PERIOD}&centre=east"

@@ -28,9 +28,11 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import create_card, create_centre, create_district, create_visit
+from tests.presented import shown_rows
 from tests.views.test_reports_pages import table_rows
 
 PERIOD = "start=2024-01-01&end=2024-03-31"
+AMA, BIS, VAL = "Amagerhuset", "Bispebjerg Café", "Valby Værested"
 
 
 @pytest.fixture
@@ -43,10 +45,13 @@ def at(month: int, day: int) -> datetime:
 
 
 def mobility_world() -> dict:
-    d1, d2, d3 = create_district("1"), create_district("2"), create_district("3")
-    val = create_centre("val", d2)
-    bis = create_centre("bis", d1)
-    ama = create_centre("ama", d1)
+    d1 = create_district("1", name="Bispebjerg")
+    d2 = create_district("2", name="Vesterbro")
+    d3 = create_district("3", name="Østerbro")
+    # Names sort as the slugs do: the pictures order centres by name.
+    val = create_centre("val", d2, name="Valby Værested")
+    bis = create_centre("bis", d1, name="Bispebjerg Café")
+    ama = create_centre("ama", d1, name="Amagerhuset")
     k1, k2, k5, k6, k7 = (create_card(home_district_id=d1.id) for _ in range(5))
     k3 = create_card(home_district_id=d2.id)
     k4 = create_card()
@@ -118,19 +123,40 @@ def test_mobility_page_numbers_and_pictures(client, auth, db):
         "mobility_matrix": matrix,
         "mobility_summary": [["8", "6", "0.75"]],
     }
+    # The page shows the file's rows as a person reads them (Danish by default).
+    shown = {
+        "mobility_months": [
+            ["jan. 2024", "1. jan. 2024", "31. jan. 2024", "8", "4", "0,50"],
+            ["feb. 2024", "1. feb. 2024", "29. feb. 2024", "0", "0", ""],
+            ["mar. 2024", "1. mar. 2024", "31. mar. 2024", "5", "3", "0,60"],
+        ],
+        "mobility_centres": [
+            [AMA, "7", "6", "85,7 %"],
+            [BIS, "4", "4", "100,0 %"],
+            [VAL, "3", "<3", ""],
+        ],
+        "mobility_matrix": [
+            [AMA, BIS, "4", "6"],
+            [AMA, VAL, "<3", "<3"],
+            [BIS, AMA, "3", "4"],
+        ],
+        "mobility_summary": [["8", "6", "0,75"]],
+    }
     for name, rows in expected.items():
-        assert table_rows(html, name) == rows, name
+        assert table_rows(html, name) == shown[name] == shown_rows(name, rows), name
         assert download(client, "mobility", name) == rows, name
     # Strongest links: the suppressed ama > val is never drawn.
-    links = [["ama", "bis", "6", "4"], ["bis", "ama", "4", "3"]]
+    links = [[AMA, BIS, "6", "4"], [BIS, AMA, "4", "3"]]
     assert table_rows(html, "mobility_links") == links
-    assert all(link[:2] + link[3:1:-1] in matrix for link in links)
+    assert all(link[:2] + link[3:1:-1] in shown["mobility_matrix"] for link in links)
     diagram = svg(html, "mobility-links")
     titles = re.findall(r'<path [^>]*class="link"[^>]*><title>(.*?)</title>', diagram)
     assert titles == [
-        "ama → bis: 6 skift, 4 kort",
-        "bis → ama: 4 skift, 3 kort",
+        f"{AMA} → {BIS}: 6 skift, 4 kort",
+        f"{BIS} → {AMA}: 4 skift, 3 kort",
     ]
+    for slug in ("ama", "bis", "val"):
+        assert f">{slug}<" not in html  # centre names in tables and pictures
     widths = [float(w) for w in re.findall(r'stroke-width="([\d.]+)"', diagram)]
     assert widths[0] > widths[1]
     assert diagram.count("<circle") == 3  # ama, bis, val
@@ -141,16 +167,16 @@ def test_mobility_page_numbers_and_pictures(client, auth, db):
     # Index: points for January and March, no line across the empty February.
     chart = svg(html, "mobility-index-chart")
     assert re.findall(r'class="point"><title>(.*?)</title>', chart) == [
-        "2024-01: 0.5",
-        "2024-03: 0.6",
+        "jan. 2024: 0,50",
+        "mar. 2024: 0,60",
     ]
     assert "<polyline" not in chart
     # Shares: two bars and val's suppressed share as a hatched stub.
     shares = svg(html, "mobility-share-chart")
     assert re.findall(r'class="(bar[^"]*)"><title>(.*?)</title>', shares) == [
-        ("bar", "ama: 0.8571"),
-        ("bar", "bis: 1.0"),
-        ("bar suppressed", "val: –"),
+        ("bar", f"{AMA}: 85,7 %"),
+        ("bar", f"{BIS}: 100,0 %"),
+        ("bar suppressed", f"{VAL}: –"),
     ]
     assert "style=" not in html
 
@@ -169,7 +195,15 @@ def test_flows_matrix_equals_the_flows_download(client, auth, db):
         ["unknown", "2", "<3", "<3"],
     ]
     assert download(client, "coverage", "flows") == flows
-    assert table_rows(html, "flows") == flows
+    district = {
+        "1": "Bispebjerg",
+        "2": "Vesterbro",
+        "3": "Østerbro",
+        "unknown": "Ukendt",
+    }
+    assert table_rows(html, "flows") == [
+        [district[h], district[c], cards, visits] for h, c, cards, visits in flows
+    ]
     match = re.search(r'data-testid="flows-matrix">(.*?)</table>', html, flags=re.S)
     assert match
     head, body = match.group(1).split("<tbody>")
@@ -177,7 +211,7 @@ def test_flows_matrix_equals_the_flows_download(client, auth, db):
         re.sub(r"<[^>]+>", "", c).strip()
         for c in re.findall(r"<th[^>]*>(.*?)</th>", head)
     ]
-    assert columns[1:] == ["1", "2"]
+    assert columns[1:] == ["Bispebjerg", "Vesterbro"]
     cells = [
         [
             c.strip().replace("&lt;", "<")
@@ -186,13 +220,13 @@ def test_flows_matrix_equals_the_flows_download(client, auth, db):
         for r in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
     ]
     assert cells == [
-        ["1", "5", "<3"],
-        ["2", "<3", "0"],
-        ["3", "", "<3"],
-        ["unknown", "<3", "<3"],
+        ["Bispebjerg", "5", "<3"],
+        ["Vesterbro", "<3", "0"],
+        ["Østerbro", "", "<3"],
+        ["Ukendt", "<3", "<3"],
     ]
     # Every cell is the cards of its flows row (blank: no row).
-    from_csv = {(h, c): cards for h, c, cards, _ in flows}
+    from_csv = {(district[h], district[c]): cards for h, c, cards, _ in flows}
     for row in cells:
         for there, shown in zip(columns[1:], row[1:], strict=True):
             assert shown == from_csv.get((row[0], there), "")
@@ -211,7 +245,7 @@ def test_empty_period_shows_empty_states(client, auth, db):
     assert "No mobility index in this period." in html
     assert "No card visits in this period." in html
     assert table_rows(html, "mobility_months") == [
-        ["2025-01", "2025-01-01", "2025-01-31", "0", "0", ""]
+        ["Jan 2025", "Jan 1, 2025", "Jan 31, 2025", "0", "0", ""]
     ]
     html = client.get("/reports/coverage?start=2025-01-01&end=2025-01-31").get_data(
         as_text=True
@@ -225,23 +259,33 @@ def test_leader_sees_only_own_centre(client, auth, db):
     auth.login_as("leader", centres=[world["bis"]])
     html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
     assert not re.search(r"\b(ama|val)\b", html)
+    assert AMA not in html and VAL not in html
     # Only bis counted: no transitions, no card seen at another counted centre.
     months = [
         ["2024-01", "2024-01-01", "2024-01-31", "3", "0", "0.0"],
         ["2024-02", "2024-02-01", "2024-02-29", "0", "0", ""],
         ["2024-03", "2024-03-01", "2024-03-31", "3", "0", "0.0"],
     ]
-    assert table_rows(html, "mobility_months") == months
+    assert table_rows(html, "mobility_months") == [
+        ["jan. 2024", "1. jan. 2024", "31. jan. 2024", "3", "0", "0,00"],
+        ["feb. 2024", "1. feb. 2024", "29. feb. 2024", "0", "0", ""],
+        ["mar. 2024", "1. mar. 2024", "31. mar. 2024", "3", "0", "0,00"],
+    ]
     assert download(client, "mobility", "mobility_months") == months
-    assert table_rows(html, "mobility_centres") == [["bis", "4", "0", "0.0"]]
+    assert table_rows(html, "mobility_centres") == [[BIS, "4", "0", "0,0 %"]]
     assert len(table_rows(html, "mobility_links")[0]) == 1  # "no data"
     assert 'data-testid="mobility-links"' not in html
     assert client.get(f"/reports/mobility?{PERIOD}&centre=ama").status_code == 403
     html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
     # Visits at bis: k1 Jan 3, k2 Jan 3 + Mar 1, k6 Mar 2 (home 1: 3 cards, 4
     # visits); k3 Jan 3 + Mar 5 (home 2: 1 card, 2 visits).
-    assert table_rows(html, "flows") == [["1", "1", "3", "4"], ["2", "1", "<3", "<3"]]
-    assert download(client, "coverage", "flows") == table_rows(html, "flows")
+    flows = [["1", "1", "3", "4"], ["2", "1", "<3", "<3"]]
+    assert download(client, "coverage", "flows") == flows
+    assert table_rows(html, "flows") == [
+        ["Bispebjerg", "Bispebjerg", "3", "4"],
+        ["Vesterbro", "Bispebjerg", "<3", "<3"],
+    ]
+    assert table_rows(html, "flows") == shown_rows("flows", flows)
 
 
 def test_staff_and_anonymous_are_refused(client, auth, db):
@@ -280,17 +324,17 @@ def test_long_period_has_a_row_per_month(client, auth, db):
     )
     rows = table_rows(html, "mobility_months")
     assert [r[:3] for r in rows] == [
-        ["2023-12", "2023-12-15", "2023-12-31"],
-        ["2024-01", "2024-01-01", "2024-01-31"],
-        ["2024-02", "2024-02-01", "2024-02-29"],
-        ["2024-03", "2024-03-01", "2024-03-31"],
-        ["2024-04", "2024-04-01", "2024-04-10"],
+        ["dec. 2023", "15. dec. 2023", "31. dec. 2023"],
+        ["jan. 2024", "1. jan. 2024", "31. jan. 2024"],
+        ["feb. 2024", "1. feb. 2024", "29. feb. 2024"],
+        ["mar. 2024", "1. mar. 2024", "31. mar. 2024"],
+        ["apr. 2024", "1. apr. 2024", "10. apr. 2024"],
     ]
     # December: k7 at bis only; April: k7 at val only -> 1 active each, suppressed.
     assert [r[3:] for r in rows] == [
         ["<3", "0", ""],
-        ["8", "4", "0.5"],
+        ["8", "4", "0,50"],
         ["0", "0", ""],
-        ["5", "3", "0.6"],
+        ["5", "3", "0,60"],
         ["<3", "0", ""],
     ]

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.presented import shown_rows
 from tests.test_reports import GOLDEN, golden_world
 
 PERIOD = "start=2024-01-08&end=2024-01-10"
@@ -54,13 +55,47 @@ def golden_rows(name: str) -> list[list[str]]:
     ],
 )
 def test_admin_pages_show_the_file_numbers(client, auth, db, report, tables):
-    golden_world()
+    """Every page cell is its file's cell, as a person reads it (Danish by default):
+    names for slugs and district codes, labels for codes, Danish numbers."""
+    world = golden_world()
     auth.login_as("admin")
     response = client.get(f"/reports/{report}?{PERIOD}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for name in tables:
-        assert table_rows(html, name) == golden_rows(name), name
+        assert table_rows(html, name) == shown_rows(name, golden_rows(name)), name
+        assert f"{name}.csv" not in html  # tables are titled, not named by file
+    alpha, d1 = world["alpha"], world["alpha"].district
+    if report == "visits":  # Jan 8 at alpha: 4 visits, 2 with a card (golden)
+        assert table_rows(html, "visits")[0] == [
+            "8. jan. 2024",
+            alpha.name,
+            "4",
+            "<3",
+            "<3",
+        ]
+        assert ">tally_visits<" not in html and ">card_visits<" not in html
+        assert ">Besøg uden kort</th>" in html
+    if report == "coverage":  # district 1: target 1000 / 2 centres = 500.0
+        assert table_rows(html, "coverage")[0][:7] == [
+            d1.name,
+            "2",
+            "2",
+            "1",
+            "0",
+            "1.000",
+            "500,0",
+        ]
+        assert [r[0] for r in table_rows(html, "flows")][-1] == "Ukendt"
+    if report == "mobility":  # 3 of 6 cards at two or more centres: 0.5
+        assert table_rows(html, "mobility_summary") == [["6", "3", "0,50"]]
+        assert table_rows(html, "mobility_months")[0][:3] == [
+            "jan. 2024",
+            "8. jan. 2024",
+            "10. jan. 2024",
+        ]
+    for slug in ("alpha", "beta", "gamma"):
+        assert f">{slug}<" not in html  # names, never slugs, in cells and labels
     assert "style=" not in html  # the CSP forbids inline styles
     for tag in re.findall(r"<script[^>]*>", html):  # no inline script (CSP)
         assert " src=" in tag or 'type="application/json"' in tag, tag
@@ -74,15 +109,15 @@ def test_visits_chart_has_its_numbers_in_a_table(client, auth, db):
     # Daily totals: Jan 8 = 4 + 2 + 1 + 2 = 9, Jan 9 = 1 + 1 + 4 = 6,
     # Jan 10 = 1 + 3 + 1 = 5 (none below 3, so none suppressed).
     assert table_rows(html, "daily") == [
-        ["2024-01-08", "9"],
-        ["2024-01-09", "6"],
-        ["2024-01-10", "5"],
+        ["8. jan. 2024", "9"],
+        ["9. jan. 2024", "6"],
+        ["10. jan. 2024", "5"],
     ]
     assert html.count('class="bar"') == 3
 
 
 def test_mobility_heat_map(client, auth, db):
-    golden_world()
+    world = golden_world()
     auth.login_as("admin")
     html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
     assert 'data-testid="mobility-heatmap"' in html
@@ -90,15 +125,18 @@ def test_mobility_heat_map(client, auth, db):
     # hold 1 or 2 transitions, all suppressed at min-cell 3.
     assert html.count("heat-suppressed") == 5
     assert html.count("heat-diagonal") == 3
-    assert "<title>alpha → beta: &lt;3</title>" in html
+    alpha, beta = world["alpha"].name, world["beta"].name
+    assert f"<title>{alpha} → {beta}: &lt;3</title>" in html
 
 
 def test_leader_sees_only_own_centres(client, auth, db):
     world = golden_world()
     auth.login_as("leader", centres=[world["beta"]])
     html = client.get(f"/reports/visits?{PERIOD}").get_data(as_text=True)
-    assert [r[1] for r in table_rows(html, "visits")] == ["beta", "beta", "beta"]
+    beta = world["beta"].name
+    assert [r[1] for r in table_rows(html, "visits")] == [beta, beta, beta]
     assert 'value="alpha"' not in html  # not even offered as a filter
+    assert world["alpha"].name not in html
     assert client.get(f"/reports/visits?{PERIOD}&centre=alpha").status_code == 403
     response = client.get(f"/reports/download?report=visits&format=csv&{PERIOD}")
     assert response.status_code == 200
@@ -114,7 +152,8 @@ def test_leader_sees_only_own_centres(client, auth, db):
     leader_files = {}
     for report, table in (("coverage", "flows"), ("mobility", "mobility_centres")):
         html = client.get(f"/reports/{report}?{PERIOD}").get_data(as_text=True)
-        assert "alpha" not in html
+        assert "alpha" not in html and world["alpha"].name not in html
+        assert beta in html
         assert client.get(f"/reports/{report}?{PERIOD}&centre=alpha").status_code == 403
         url = f"/reports/download?report={report}&format=csv&table={table}&{PERIOD}"
         leader_files[url] = client.get(url).get_data(as_text=True)

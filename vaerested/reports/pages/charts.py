@@ -36,6 +36,11 @@ class BarChart:
     bottom: int = 0
 
 
+def label_width(labels: list[str], font_px: float = 11) -> int:
+    """Return about how wide the longest of ``labels`` is drawn, in pixels."""
+    return round(0.6 * font_px * max((len(label) for label in labels), default=0))
+
+
 def nice_max(value: int) -> int:
     """Return a round axis maximum at or above ``value``."""
     if value <= 5:
@@ -104,7 +109,8 @@ class HeatMap:
 
     @property
     def width(self) -> int:
-        return self.size + 70
+        # The last column's label slants up to the right by about 0.7 of its length.
+        return self.size + max(70, round(0.7 * label_width(self.labels[-1:])))
 
 
 def heat_class(shown: int | str, top: int) -> str:
@@ -123,7 +129,8 @@ def heatmap(labels: list[str], values: dict[tuple[str, str], int | str]) -> Heat
     Cells are shaded in five classes (``heat-1`` … ``heat-5``) relative to the
     largest shown count; suppressed cells get ``heat-suppressed``.
     """
-    cell, offset = 36, 110
+    # Room for the labels: centre names are longer than slugs (11px text).
+    cell, offset = 36, max(110, label_width(labels) + 16)
     chart = HeatMap(
         size=offset + cell * len(labels) + 10, cell=cell, offset=offset, labels=labels
     )
@@ -292,7 +299,7 @@ def share_chart(points: list[tuple[str, float | str]], width: int = 620) -> Shar
     An empty share (a suppressed count) is a short hatched stub (css
     ``bar suppressed``), never a guessed length.
     """
-    left, row = 120, 24
+    left, row = max(120, label_width([label for label, _ in points]) + 12), 24
     full = width - left - 70
     chart = ShareChart(
         width=width, height=row * len(points) + 10, left=left, row=row, full=full

@@ -20,6 +20,7 @@ from vaerested.models import FirstCame, Housing
 from vaerested.reports.pages.charts import Bar, bar_chart, nice_max
 from vaerested.reports.tables import queries
 from vaerested.reports.tables.dashboard import CATEGORIES, UNKNOWN, VIEWS, week_of
+from vaerested.reports.tables.present import format_value
 from vaerested.services.mobility import months
 from vaerested.services.protection import protect
 from vaerested.services.suppression import is_suppressed
@@ -92,6 +93,7 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
     raw = {t.name: t for t in raw_tables}
     shown = {t.name: t for t in shown_tables}
     over_time = _totals(raw, page, by)
+    names = page.names
     centres = shown["dashboard_centres"].rows
     districts = shown["dashboard_districts"].rows
     first_came = [(m.value, str(FIRST_CAME_LABELS[m])) for m in FirstCame]
@@ -113,18 +115,29 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
         "time_chart": bar_chart(over_time),
         "centre_chart": hbar_chart(
             [
-                (r["centre"], r["visits_per_open_day"], r["typical_daily_users"])
+                (
+                    names.centres.get(r["centre"], r["centre"]),
+                    r["visits_per_open_day"],
+                    r["typical_daily_users"],
+                )
                 for r in centres
             ]
         ),
         "district_chart": hbar_chart(
             [
-                (r["district"], r["visits_per_open_day"], r["typical_daily_users"])
+                (
+                    names.districts.get(r["district"], r["district"]),
+                    r["visits_per_open_day"],
+                    r["typical_daily_users"],
+                )
                 for r in districts
             ]
         ),
         "cards_chart": grouped_bar_chart(
-            [(m, m) for m, _first, _last in months(page.start, page.end)],
+            [
+                (m, format_value(m, "month"))
+                for m, _first, _last in months(page.start, page.end)
+            ],
             [*first_came, (UNKNOWN, _("Unknown"))],
             new_cards,
         ),

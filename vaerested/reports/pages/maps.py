@@ -19,7 +19,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from vaerested.extensions import db
-from vaerested.models import Centre, District
+from vaerested.models import District
+from vaerested.reports.tables.present import (
+    Names,
+    decimals,
+    display,
+    format_value,
+    number_kind,
+)
 from vaerested.services.suppression import EMPTY, is_suppressed
 
 #: Measure (a coverage column) -> its label; the first is the default.
@@ -61,8 +68,8 @@ def coverage_context(raw, shown, page) -> dict:
     measure = page.args.get("measure", "")
     if measure not in MEASURES:
         measure = next(iter(MEASURES))
-    districts = _district_features(coverage)
-    markers = _centre_markers(centres.rows)
+    districts = _district_features(coverage, page.names)
+    markers = _centre_markers(centres.rows, page.names)
     return {
         "map_measure": measure,
         "map_measures": _measure_legends(districts),
@@ -82,7 +89,14 @@ def coverage_context(raw, shown, page) -> dict:
     }
 
 
-def _district_features(coverage) -> list[dict]:
+def _text(table: str, row: dict, names: Names) -> dict[str, str]:
+    """Return a row's cells as the page writes them (names, locale numbers)."""
+    return {
+        column: display(table, column, value, names) for column, value in row.items()
+    }
+
+
+def _district_features(coverage, names: Names) -> list[dict]:
     """Return a GeoJSON Feature per district with a boundary, with its shown row."""
     info = {
         code: (name, schematic)
@@ -105,6 +119,7 @@ def _district_features(coverage) -> list[dict]:
                     **row,
                     "code": code,
                     "name": name,
+                    "text": _text("coverage", row, names),
                     "schematic": bool(schematic),
                     "classes": {},
                 },
@@ -146,8 +161,12 @@ def shade_classes(values: Iterable) -> list[int | None]:
     return [None if n is None else klass(n) for n in numbers]
 
 
-def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+def _fmt(value: float, measure: str) -> str:
+    """Return a legend value of ``measure`` written for the locale."""
+    kind = number_kind(measure)
+    if kind == "int" or (kind == "decimal" and float(value).is_integer()):
+        return format_value(int(value), "int")
+    return format_value(value, kind, decimals(measure))
 
 
 def _measure_legends(features: list[dict]) -> list[dict]:
@@ -163,9 +182,9 @@ def _measure_legends(features: list[dict]) -> list[dict]:
         classes = [
             {
                 "class": klass,
-                "label": _fmt(min(vs))
+                "label": _fmt(min(vs), measure)
                 if min(vs) == max(vs)
-                else f"{_fmt(min(vs))}–{_fmt(max(vs))}",
+                else f"{_fmt(min(vs), measure)}–{_fmt(max(vs), measure)}",
             }
             for klass, vs in sorted(ranges.items())
         ]
@@ -188,14 +207,14 @@ def _largest(rows: list[dict]) -> int:
     return max((r["visits"] for r in rows if isinstance(r["visits"], int)), default=0)
 
 
-def _centre_markers(rows: list[dict]) -> list[dict]:
+def _centre_markers(rows: list[dict], names: Names) -> list[dict]:
     """Return a marker per centre row with coordinates (suppressed rows as shown)."""
-    names = dict(db.session.execute(select(Centre.slug, Centre.name)).all())
     largest = _largest(rows)
     return [
         {
             **row,
-            "name": names.get(row["centre"], row["centre"]),
+            "name": names.centres.get(row["centre"], row["centre"]),
+            "text": _text("coverage_centres", row, names),
             "profile": _profile(row),
             "radius": _radius(row["visits"], largest),
         }
@@ -220,7 +239,9 @@ def _sizes(rows: list[dict]) -> list[dict]:
     if largest > 0:
         middle = max(1, largest // 4)
         for value in sorted({middle, largest}):
-            sizes.append({"radius": _radius(value, largest), "label": str(value)})
+            sizes.append(
+                {"radius": _radius(value, largest), "label": format_value(value, "int")}
+            )
     return sizes
 
 

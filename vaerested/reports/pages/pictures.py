@@ -26,6 +26,7 @@ from vaerested.reports.pages.charts import (
     share_chart,
 )
 from vaerested.reports.tables.build import Table
+from vaerested.reports.tables.present import Names, cell_value, format_value
 from vaerested.services.coverage import natural_key
 from vaerested.services.suppression import is_suppressed
 
@@ -49,17 +50,33 @@ def strongest_links(matrix: list[dict], limit: int = TOP_LINKS) -> list[dict]:
 
 
 def mobility_context(raw, shown, page) -> dict:
-    """Return the mobility page's charts, drawn from the suppressed tables."""
+    """Return the mobility page's charts, drawn from the suppressed tables.
+
+    The pictures name the centres (the tables keep their slugs) and write the
+    months for the page's locale.
+    """
     tables = {t.name: t for t in shown}
     matrix = tables["mobility_matrix"].rows
+    centres = page.names.centres
+
+    def name(slug: str) -> str:
+        return centres.get(slug, slug)
+
     labels = sorted(
-        {r["from_centre"] for r in matrix} | {r["to_centre"] for r in matrix}
+        {name(r["from_centre"]) for r in matrix}
+        | {name(r["to_centre"]) for r in matrix}
     )
-    values = {(r["from_centre"], r["to_centre"]): r["transitions"] for r in matrix}
+    values = {
+        (name(r["from_centre"]), name(r["to_centre"])): r["transitions"] for r in matrix
+    }
     links = strongest_links(matrix)
-    months = [(r["month"], r["mobility_index"]) for r in tables["mobility_months"].rows]
+    months = [
+        (format_value(r["month"], "month"), r["mobility_index"])
+        for r in tables["mobility_months"].rows
+    ]
     shares = [
-        (r["centre"], r["share_multi_centre"]) for r in tables["mobility_centres"].rows
+        (name(r["centre"]), r["share_multi_centre"])
+        for r in tables["mobility_centres"].rows
     ]
     return {
         "heat": heatmap(labels, values) if labels else None,
@@ -67,7 +84,12 @@ def mobility_context(raw, shown, page) -> dict:
             link_diagram(
                 labels,
                 [
-                    (r["from_centre"], r["to_centre"], r["transitions"], r["cards"])
+                    (
+                        name(r["from_centre"]),
+                        name(r["to_centre"]),
+                        r["transitions"],
+                        r["cards"],
+                    )
                     for r in links
                 ],
             )
@@ -96,11 +118,14 @@ class FlowsMatrix:
     #: Home districts (rows), "unknown" last, and centre districts (columns).
     homes: list[str] = field(default_factory=list)
     centres: list[str] = field(default_factory=list)
+    #: Their names as the page shows them (district code -> name, "Unknown").
+    home_names: list[str] = field(default_factory=list)
+    centre_names: list[str] = field(default_factory=list)
     #: One list of cells per home district, in column order.
     cells: list[list[FlowCell]] = field(default_factory=list)
 
 
-def flows_matrix(flows_table: Table | None) -> FlowsMatrix:
+def flows_matrix(flows_table: Table | None, names: Names | None = None) -> FlowsMatrix:
     """Return the flows rows as a home district × centre district matrix of cards.
 
     Cells hold the suppressed ``cards`` of the row (``<5`` stays ``<5``) and
@@ -115,24 +140,31 @@ def flows_matrix(flows_table: Table | None) -> FlowsMatrix:
         if r["home_district"] not in matrix.homes:
             matrix.homes.append(r["home_district"])
     matrix.centres = sorted({r["centre_district"] for r in rows}, key=natural_key)
+    names = names or Names()
+    matrix.home_names = [
+        cell_value("flows", "home_district", h, names) for h in matrix.homes
+    ]
+    matrix.centre_names = [
+        cell_value("flows", "centre_district", c, names) for c in matrix.centres
+    ]
     found = {(r["home_district"], r["centre_district"]): r for r in rows}
     numbers = [r["cards"] for r in rows if not is_suppressed(r["cards"])]
     top = max(numbers, default=0)
-    for home in matrix.homes:
+    for home, home_name in zip(matrix.homes, matrix.home_names, strict=True):
         line = []
-        for there in matrix.centres:
+        for there, there_name in zip(matrix.centres, matrix.centre_names, strict=True):
             row = found.get((home, there))
             if row is None:
-                line.append(FlowCell("", "heat-none", f"{home} → {there}: 0"))
+                line.append(FlowCell("", "heat-none", f"{home_name} → {there_name}: 0"))
                 continue
             cards = row["cards"]
             css = heat_class(cards, top)
             title = _(
                 "%(home)s → %(there)s: %(cards)s cards, %(visits)s visits",
-                home=home,
-                there=there,
-                cards=cards,
-                visits=row["visits"],
+                home=home_name,
+                there=there_name,
+                cards=format_value(cards, "int"),
+                visits=format_value(row["visits"], "int"),
             )
             line.append(FlowCell(cards, css, title))
         matrix.cells.append(line)

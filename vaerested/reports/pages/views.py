@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -39,7 +40,7 @@ from vaerested.models import Centre, District, Role
 from vaerested.parsing import BoundedDateField as DateField
 from vaerested.reports.pages import bp, dashboard_charts, maps, pictures, warm
 from vaerested.reports.pages.charts import bar_chart
-from vaerested.reports.tables import cache
+from vaerested.reports.tables import cache, present
 from vaerested.reports.tables.build import (
     REPORTS,
     ReportError,
@@ -63,6 +64,14 @@ TITLES = {
 
 # The coverage page's flows matrix (reports/_flows.html) is laid out here.
 bp.add_app_template_global(pictures.flows_matrix, "flows_matrix")
+# How report tables read (labels, names, locale formats), for every page with a
+# report table (the reports' and the activities' landscape): ``value|fmt(kind)``
+# writes a number or date ("int", "decimal", "percent", "date", "day", "month").
+bp.add_app_template_filter(present.format_value, "fmt")
+bp.add_app_template_global(present.display, "cell_text")
+bp.add_app_template_global(present.header, "column_label")
+bp.add_app_template_global(present.table_label, "table_label")
+bp.add_app_template_global(present.column_kind, "column_kind")
 
 
 class PeriodForm(BaseForm):
@@ -104,6 +113,8 @@ class PageRequest:
     #: The page's query arguments (``?by=``, ``?measure=``): hooks read these,
     #: never ``flask.request``.
     args: Mapping[str, str] = field(default_factory=dict)
+    #: The names of the centres and districts (pictures show names, not codes).
+    names: present.Names = field(default_factory=present.Names)
 
 
 def _period_form() -> PeriodForm:
@@ -172,7 +183,13 @@ def _build(
         return None
     centre_ids, district = _scope(form)
     page = PageRequest(
-        form.start.data, form.end.data, centre_ids, district, _min_cell(), request.args
+        form.start.data,
+        form.end.data,
+        centre_ids,
+        district,
+        _min_cell(),
+        request.args,
+        present.load_names(db.session) if pictures else present.Names(),
     )
     with cache.caching(db.session, _today()) as state:
         try:
@@ -187,6 +204,7 @@ def _build(
             )
             shown = protect_tables(raw, _min_cell())
             extras = _HOOKS[report](raw, shown, page) if pictures else {}
+            extras = {"names": page.names, **extras}
         except ReportError as error:
             form.district.errors = [*form.district.errors, str(error)]
             return None
@@ -200,10 +218,13 @@ def _page(report: str, **context) -> tuple[str, int]:
     if built is not None:
         _, shown, extras, state = built
         tables = {t.name: t for t in shown}
-        computed = state.computed_dt or datetime.now(local_tz())
+        computed = (state.computed_dt or datetime.now(local_tz())).astimezone(
+            local_tz()
+        )
         context.update(
             extras,
-            computed_at=computed.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M"),
+            computed_at=f"{format_date(computed.date(), 'medium')} "
+            f"{computed.strftime('%H:%M')}",
         )
     # An invalid period shows the page with its errors, answered as a 400.
     status = 400 if built is None and form.errors else 200
@@ -215,7 +236,7 @@ def _page(report: str, **context) -> tuple[str, int]:
         tables=tables,
         min_cell=_min_cell(),
         download_args={k: v for k, v in request.args.items() if v},
-        **context,
+        **{"names": present.Names(), **context},
     ), status
 
 
