@@ -97,10 +97,11 @@ def test_mobility_page_numbers_and_pictures(client, auth, db):
     mobility_world()
     auth.login_as("admin")
     html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
+    # Whole months (last: days_in_period, partial): 31, 29 (leap year), 31 days.
     months = [
-        ["2024-01", "2024-01-01", "2024-01-31", "8", "4", "0.5"],
-        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", ""],
-        ["2024-03", "2024-03-01", "2024-03-31", "5", "3", "0.6"],
+        ["2024-01", "2024-01-01", "2024-01-31", "8", "4", "0.5", "31", "0"],
+        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", "", "29", "0"],
+        ["2024-03", "2024-03-01", "2024-03-31", "5", "3", "0.6", "31", "0"],
     ]
     centres = [
         ["ama", "7", "6", "0.8571"],
@@ -211,7 +212,7 @@ def test_empty_period_shows_empty_states(client, auth, db):
     assert "No mobility index in this period." in html
     assert "No card visits in this period." in html
     assert table_rows(html, "mobility_months") == [
-        ["2025-01", "2025-01-01", "2025-01-31", "0", "0", ""]
+        ["2025-01", "2025-01-01", "2025-01-31", "0", "0", "", "31", "0"]
     ]
     html = client.get("/reports/coverage?start=2025-01-01&end=2025-01-31").get_data(
         as_text=True
@@ -227,9 +228,9 @@ def test_leader_sees_only_own_centre(client, auth, db):
     assert not re.search(r"\b(ama|val)\b", html)
     # Only bis counted: no transitions, no card seen at another counted centre.
     months = [
-        ["2024-01", "2024-01-01", "2024-01-31", "3", "0", "0.0"],
-        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", ""],
-        ["2024-03", "2024-03-01", "2024-03-31", "3", "0", "0.0"],
+        ["2024-01", "2024-01-01", "2024-01-31", "3", "0", "0.0", "31", "0"],
+        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", "", "29", "0"],
+        ["2024-03", "2024-03-01", "2024-03-31", "3", "0", "0.0", "31", "0"],
     ]
     assert table_rows(html, "mobility_months") == months
     assert download(client, "mobility", "mobility_months") == months
@@ -287,10 +288,11 @@ def test_long_period_has_a_row_per_month(client, auth, db):
         ["2024-04", "2024-04-01", "2024-04-10"],
     ]
     # December: k7 at bis only; April: k7 at val only -> 1 active each, suppressed.
+    # December 15..31 is 17 of its 31 days, April 1..10 10 of 30: partial.
     assert [r[3:] for r in rows] == [
-        ["<3", "0", ""],
-        ["8", "4", "0.5"],
-        ["0", "0", ""],
-        ["5", "3", "0.6"],
-        ["<3", "0", ""],
+        ["<3", "0", "", "17", "1"],
+        ["8", "4", "0.5", "31", "0"],
+        ["0", "0", "", "29", "0"],
+        ["5", "3", "0.6", "31", "0"],
+        ["<3", "0", "", "10", "1"],
     ]
