@@ -128,6 +128,9 @@ def test_dashboard_prints_header_and_marks_the_partial_week(printing, live_serve
     expect(first).to_have_class(re.compile(r"\bpartial\b"))
     expect(first.locator("title")).to_contain_text("5 af 7 dage")
     expect(chart.get_by_test_id("partial-mark").first).to_have_text("delvis uge")
+    expect(page.get_by_test_id("partial-week").first).to_have_text(
+        "(delvis uge: 5 af 7 dage i perioden)"
+    )
     expect(page.get_by_test_id("time-chart-partial-note")).to_contain_text("× 7")
     # A hatched overlay is drawn over each partial bar; charts fit the page.
     assert (

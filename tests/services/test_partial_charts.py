@@ -13,7 +13,7 @@ def _weeks() -> Partial:
         label: week_span(date.fromisoformat(label), START, END)
         for label in ("2024-01-08", "2024-01-15")
     }
-    return Partial(spans, "partial week", "%(label)s (%(days)s of %(total)s)", "n")
+    return Partial(spans, "partial week", "%(days)s of %(total)s", "n")
 
 
 def test_a_partial_week_is_drawn_at_its_weekly_pace():
@@ -25,7 +25,8 @@ def test_a_partial_week_is_drawn_at_its_weekly_pace():
     assert (first.shown, second.shown) == (50, 70)
     assert first.css == "bar partial" and second.css == "bar"
     assert (first.note, second.note) == ("partial week", "")
-    assert first.label == "2024-01-08 (5 of 7)" and second.label == "2024-01-15"
+    assert (first.label, first.detail) == ("2024-01-08", "5 of 7")
+    assert (second.label, second.detail) == ("2024-01-15", "")
     assert chart.partial_note == "n"
 
 
@@ -39,8 +40,10 @@ def test_suppressed_partial_weeks_stay_stubs_and_whole_weeks_need_no_note():
 def test_a_partial_month_point_is_hollow_not_scaled():
     spans = {m: month_of(m, START, END) for m in ("2024-01",)}
     chart = line_chart(
-        [("2024-01", 0.5)], partial=Partial(spans, "partial month", "%(label)s*", "m")
+        [("2024-01", 0.5)],
+        partial=Partial(spans, "partial month", "%(days)s/%(total)s", "m"),
     )
     [point] = chart.points
     assert point.css == "point partial" and point.value == 0.5
-    assert point.label == "2024-01*" and chart.partial_note == "m"
+    assert (point.label, point.detail) == ("2024-01", "12/31")
+    assert chart.partial_note == "m"

@@ -28,6 +28,8 @@ class Bar:
     css: str
     #: A partial unit's mark written above its bar (e.g. "partial week"), or "".
     note: str = ""
+    #: A partial unit's days, added to the bar's title after its label, or "".
+    detail: str = ""
 
 
 @dataclass
@@ -53,7 +55,7 @@ class Partial:
     spans: dict[str, Span]
     #: The mark above a partial bar, e.g. "partial week".
     mark: str
-    #: The title of a partial bar, formatted with ``label``, ``days``, ``total``.
+    #: A partial unit's days for its title, formatted with ``days`` and ``total``.
     title: str
     #: The chart's note explaining the scaling.
     note: str
@@ -70,16 +72,12 @@ class Partial:
             return shown
         return scaled(shown, span)
 
-    def titled(self, label: str) -> str:
-        """Return ``label`` with the partial unit's days, when partial."""
+    def detail(self, label: str) -> str:
+        """Return the partial unit's days ("5 of 7 days …"), or "" when whole."""
         span = self.span(label)
         if span is None:
-            return label
-        return self.title % {
-            "label": label,
-            "days": span.days_in_period,
-            "total": span.days,
-        }
+            return ""
+        return self.title % {"days": span.days_in_period, "total": span.days}
 
 
 def nice_max(value: int) -> int:
@@ -130,10 +128,11 @@ def bar_chart(
                 round(top + plot_h - h, 1),
                 round(max(slot - gap, 0.5), 1),
                 round(h, 1),
-                partial.titled(label) if partial else label,
+                label,
                 shown,
                 css + (" partial" if is_partial else ""),
                 partial.mark if is_partial else "",
+                partial.detail(label) if is_partial else "",
             )
         )
         if is_partial:
@@ -286,6 +285,8 @@ class LinePoint:
     value: float
     #: ``point``, or ``point partial`` for a month only partly in the period.
     css: str = "point"
+    #: A partial month's days, added to the point's title after its label, or "".
+    detail: str = ""
 
 
 @dataclass
@@ -339,7 +340,9 @@ def line_chart(
         y = round(top + plot_h - plot_h * min(float(value), 1.0), 1)
         if partial is not None and partial.span(label) is not None:
             chart.partial_note = partial.note
-            point = LinePoint(x, y, partial.titled(label), value, "point partial")
+            point = LinePoint(
+                x, y, label, value, "point partial", partial.detail(label)
+            )
         else:
             point = LinePoint(x, y, label, value)
         chart.points.append(point)

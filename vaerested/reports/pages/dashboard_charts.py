@@ -94,7 +94,7 @@ def partial_months(start: date, end: date) -> Partial:
     return Partial(
         {m: month_of(m, start, end) for m, _first, _last in months(start, end)},
         _("partial month"),
-        _("%(label)s (partial month: %(days)s of %(total)s days in the period)"),
+        _("partial month: %(days)s of %(total)s days in the period"),
         _(
             "Hatched bars marked “partial month” have only some of their days in"
             " the period: each is drawn at its count scaled to the whole month"
@@ -116,7 +116,7 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
                 for label, _shown in over_time
             },
             _("partial week"),
-            _("%(label)s (partial week: %(days)s of %(total)s days in the period)"),
+            _("partial week: %(days)s of %(total)s days in the period"),
             _(
                 "Hatched bars marked “partial week” have only some of their days in"
                 " the period: each is drawn at its visits scaled to a whole week"
@@ -146,7 +146,7 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
         "sessions_held": sum(r["sessions_held"] for r in activities.values()),
         "over_time": over_time,
         "over_time_partial": {
-            label: partial_weeks.titled(label)
+            label: partial_weeks.detail(label)
             for label, _shown in over_time
             if partial_weeks and partial_weeks.span(label)
         },
@@ -326,10 +326,11 @@ def grouped_bar_chart(
                     round(top + plot_h - h, 1),
                     round(max(bar_w - 1, 0.5), 1),
                     round(h, 1),
-                    f"{partial.titled(group) if partial else group_label}, {label}",
+                    f"{group_label}, {label}",
                     shown,
                     bar_css,
                     partial.mark if is_partial and s == 0 else "",
+                    partial.detail(group) if is_partial else "",
                 )
             )
         if g % every == 0:

@@ -59,7 +59,7 @@ def _partial_months(page) -> Partial:
             for m, _first, _last in months_of(page.start, page.end)
         },
         _("partial month"),
-        _("%(label)s (partial month: %(days)s of %(total)s days in the period)"),
+        _("partial month: %(days)s of %(total)s days in the period"),
         _(
             "A hollow point is a partial month: only some of its days are in the"
             " period. The index is a share of that month's cards, so it is not"
