@@ -137,19 +137,25 @@ DISTRICTS = [
     ["1", 2, 25, 4, 14, 3.5, 0.14],
     ["2", 1, 50, 3, 9, 3.0, 0.06],
 ]
+# The period is two whole ISO weeks (Mon Feb 26 .. Sun Mar 10): every week has
+# 7 days in the period and is not partial (last two columns: days_in_period,
+# partial).
 WEEKS = [
-    ["2024-02-26", "east", "2", 8],
-    ["2024-02-26", "north", "1", 5],
-    ["2024-03-04", "east", "2", 1],
-    ["2024-03-04", "north", "1", 6],
-    ["2024-03-04", "south", "1", 3],
+    ["2024-02-26", "east", "2", 8, 7, 0],
+    ["2024-02-26", "north", "1", 5, 7, 0],
+    ["2024-03-04", "east", "2", 1, 7, 0],
+    ["2024-03-04", "north", "1", 6, 7, 0],
+    ["2024-03-04", "south", "1", 3, 7, 0],
 ]
+# Both months are partial: February 2024 (29 days, a leap year) has Feb 26..29
+# = 4 days in the period, March (31 days) Mar 1..10 = 10.
+FEB, MAR = [4, 1], [10, 1]
 NEW_CARDS = [
-    ["2024-02", "own_initiative", 2],
-    ["2024-02", "other", 1],
-    ["2024-03", "outreach_worker", 1],
-    ["2024-03", "psychiatry", 1],
-    ["2024-03", "unknown", 1],
+    ["2024-02", "own_initiative", 2, *FEB],
+    ["2024-02", "other", 1, *FEB],
+    ["2024-03", "outreach_worker", 1, *MAR],
+    ["2024-03", "psychiatry", 1, *MAR],
+    ["2024-03", "unknown", 1, *MAR],
 ]
 # Cards with a visit: A, B (own_home), C (homeless), D (unknown), E
 # (residential). Tallies: north residential 1, unknown 1, homeless 3; south
@@ -218,14 +224,14 @@ def test_centre_scope(app, db):
     assert rows(tables, "dashboard_centres") == [CENTRES[1]]
     assert rows(tables, "dashboard_districts") == [["1", 1, 25, 3, 11, 3.7, 0.15]]
     assert rows(tables, "dashboard_weeks") == [
-        ["2024-02-26", "north", "1", 5],
-        ["2024-03-04", "north", "1", 6],
+        ["2024-02-26", "north", "1", 5, 7, 0],
+        ["2024-03-04", "north", "1", 6, 7, 0],
     ]
     # Only cards issued at north (D: unknown, Mar 1 local).
     assert rows(tables, "new_cards") == [
-        ["2024-02", "own_initiative", 2],
-        ["2024-03", "outreach_worker", 1],
-        ["2024-03", "unknown", 1],
+        ["2024-02", "own_initiative", 2, *FEB],
+        ["2024-03", "outreach_worker", 1, *MAR],
+        ["2024-03", "unknown", 1, *MAR],
     ]
     assert rows(tables, "housing") == [
         ["own_home", 2, 0],
@@ -251,7 +257,7 @@ def test_district_filter_and_inactive_centre_with_visits(app, db):
         CENTRES[0],
     ]
     assert rows(tables, "dashboard_districts") == [["2", 2, 60, 4, 10, 2.5, 0.04]]
-    assert rows(tables, "new_cards") == [["2024-03", "psychiatry", 1]]
+    assert rows(tables, "new_cards") == [["2024-03", "psychiatry", 1, *MAR]]
     assert rows(tables, "activity_categories")[1] == [2, 2, 6, 1]
 
 

@@ -139,6 +139,10 @@ def read_csv(path: Path) -> list[dict]:
 # Shares: alpha 3/3 = 1.0, beta 2/4 = 0.5 (empty at min-cell 3: 2 is
 # suppressed), gamma 3/4 = 0.75. Months: one, 2024-01 clipped to the period,
 # the same as the summary.
+# Partial periods (columns days_in_period, partial): the period Mon Jan 8 ..
+# Wed Jan 10 holds 3 of the 7 days of the ISO week of Jan 8 and 3 of the 31
+# days of January: every dashboard_weeks and mobility_months row ends "3,1";
+# new_cards has no rows (no card was issued in the period), only the header.
 
 
 @pytest.mark.parametrize("min_cell", [1, 3])
@@ -482,13 +486,16 @@ def test_reports_match_reference(app, db, prop_world, raw, span):
             "mobility_index": round(multi / active, 4) if active else "",
         }
     ]
-    # All days fall in March 2024: one month, the same figures as the summary.
+    # All days fall in March 2024: one month, the same figures as the summary;
+    # at most 4 of March's 31 days are in the period, so the month is partial.
     assert got["mobility_months"] == [
         {
             "month": "2024-03",
             "start": start.isoformat(),
             "end": end.isoformat(),
             **got["mobility_summary"][0],
+            "days_in_period": (end - start).days + 1,
+            "partial": 1,
         }
     ]
     db.session.rollback()

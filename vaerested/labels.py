@@ -118,6 +118,8 @@ COLUMN_LABELS = {
     "share_multi_centre": _l("Share at two or more centres"),
     "mobility_index": _l("Mobility index"),
     "open_days": _l("Open days"),
+    "days_in_period": _l("Days in the period"),
+    "partial": _l("Partial"),
     "visits_per_open_day": _l("Visits per open day"),
     "visits_vs_typical": _l("Relative to typical daily users"),
     "first_came": _l("First came"),
@@ -176,4 +178,5 @@ VALUE_LABELS = {
     "cat2": YES_NO_LABELS,
     "cat3": YES_NO_LABELS,
     "weekday": WEEKDAY_LABELS,
+    "partial": YES_NO_LABELS,
 }

@@ -219,5 +219,26 @@
     });
   }
   shade();
+
+  // Print: the page is narrower (and the map lower) than the screen, and
+  // Leaflet keeps its top-left corner, cutting the districts on the right and
+  // top. Fit the map to its printed size, and back to the screen afterwards.
+  // Chromium lays the page out for print when the print media query starts
+  // to match (its "change" event); data-print-width records the fitted width.
+  var printing = window.matchMedia ? window.matchMedia("print") : null;
+  function refit() {
+    map.invalidateSize({ animate: false, pan: false });
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, { padding: [12, 12], maxZoom: 15, animate: false });
+    }
+    if (printing && printing.matches) {
+      mapEl.setAttribute("data-print-width", String(mapEl.clientWidth));
+    }
+  }
+  window.addEventListener("beforeprint", refit);
+  window.addEventListener("afterprint", refit);
+  if (printing && printing.addEventListener) {
+    printing.addEventListener("change", refit);
+  }
   mapEl.setAttribute("data-ready", "1");
 })();

@@ -102,10 +102,11 @@ def test_mobility_page_numbers_and_pictures(client, auth, db):
     mobility_world()
     auth.login_as("admin")
     html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
+    # Whole months (last: days_in_period, partial): 31, 29 (leap year), 31 days.
     months = [
-        ["2024-01", "2024-01-01", "2024-01-31", "8", "4", "0.5"],
-        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", ""],
-        ["2024-03", "2024-03-01", "2024-03-31", "5", "3", "0.6"],
+        ["2024-01", "2024-01-01", "2024-01-31", "8", "4", "0.5", "31", "0"],
+        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", "", "29", "0"],
+        ["2024-03", "2024-03-01", "2024-03-31", "5", "3", "0.6", "31", "0"],
     ]
     centres = [
         ["ama", "7", "6", "0.8571"],
@@ -126,9 +127,9 @@ def test_mobility_page_numbers_and_pictures(client, auth, db):
     # The page shows the file's rows as a person reads them (Danish by default).
     shown = {
         "mobility_months": [
-            ["jan. 2024", "1. jan. 2024", "31. jan. 2024", "8", "4", "0,50"],
-            ["feb. 2024", "1. feb. 2024", "29. feb. 2024", "0", "0", ""],
-            ["mar. 2024", "1. mar. 2024", "31. mar. 2024", "5", "3", "0,60"],
+            ["jan. 2024", "1. jan. 2024", "31. jan. 2024", "8", "4", "0,50", "31", "Nej"],
+            ["feb. 2024", "1. feb. 2024", "29. feb. 2024", "0", "0", "", "29", "Nej"],
+            ["mar. 2024", "1. mar. 2024", "31. mar. 2024", "5", "3", "0,60", "31", "Nej"],
         ],
         "mobility_centres": [
             [AMA, "7", "6", "85,7 %"],
@@ -245,7 +246,7 @@ def test_empty_period_shows_empty_states(client, auth, db):
     assert "No mobility index in this period." in html
     assert "No card visits in this period." in html
     assert table_rows(html, "mobility_months") == [
-        ["Jan 2025", "Jan 1, 2025", "Jan 31, 2025", "0", "0", ""]
+        ["Jan 2025", "Jan 1, 2025", "Jan 31, 2025", "0", "0", "", "31", "No"]
     ]
     html = client.get("/reports/coverage?start=2025-01-01&end=2025-01-31").get_data(
         as_text=True
@@ -262,14 +263,14 @@ def test_leader_sees_only_own_centre(client, auth, db):
     assert AMA not in html and VAL not in html
     # Only bis counted: no transitions, no card seen at another counted centre.
     months = [
-        ["2024-01", "2024-01-01", "2024-01-31", "3", "0", "0.0"],
-        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", ""],
-        ["2024-03", "2024-03-01", "2024-03-31", "3", "0", "0.0"],
+        ["2024-01", "2024-01-01", "2024-01-31", "3", "0", "0.0", "31", "0"],
+        ["2024-02", "2024-02-01", "2024-02-29", "0", "0", "", "29", "0"],
+        ["2024-03", "2024-03-01", "2024-03-31", "3", "0", "0.0", "31", "0"],
     ]
     assert table_rows(html, "mobility_months") == [
-        ["jan. 2024", "1. jan. 2024", "31. jan. 2024", "3", "0", "0,00"],
-        ["feb. 2024", "1. feb. 2024", "29. feb. 2024", "0", "0", ""],
-        ["mar. 2024", "1. mar. 2024", "31. mar. 2024", "3", "0", "0,00"],
+        ["jan. 2024", "1. jan. 2024", "31. jan. 2024", "3", "0", "0,00", "31", "Nej"],
+        ["feb. 2024", "1. feb. 2024", "29. feb. 2024", "0", "0", "", "29", "Nej"],
+        ["mar. 2024", "1. mar. 2024", "31. mar. 2024", "3", "0", "0,00", "31", "Nej"],
     ]
     assert download(client, "mobility", "mobility_months") == months
     assert table_rows(html, "mobility_centres") == [[BIS, "4", "0", "0,0 %"]]
@@ -331,10 +332,11 @@ def test_long_period_has_a_row_per_month(client, auth, db):
         ["apr. 2024", "1. apr. 2024", "10. apr. 2024"],
     ]
     # December: k7 at bis only; April: k7 at val only -> 1 active each, suppressed.
+    # December 15..31 is 17 of its 31 days, April 1..10 10 of 30: partial.
     assert [r[3:] for r in rows] == [
-        ["<3", "0", ""],
-        ["8", "4", "0,50"],
-        ["0", "0", ""],
-        ["5", "3", "0,60"],
-        ["<3", "0", ""],
+        ["<3", "0", "", "17", "Ja"],
+        ["8", "4", "0,50", "31", "Nej"],
+        ["0", "0", "", "29", "Nej"],
+        ["5", "3", "0,60", "31", "Nej"],
+        ["<3", "0", "", "10", "Ja"],
     ]

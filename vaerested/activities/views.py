@@ -37,6 +37,7 @@ from vaerested.labels import CATEGORY_LABELS
 from vaerested.models import ActivityRule, Centre, Role
 from vaerested.models.base import utcnow
 from vaerested.parsing import MIN_DATE, arg_date
+from vaerested.print_header import print_header
 from vaerested.services import landscape as geometry
 
 STAFF = ("staff",)  # leaders and admins rank above staff
@@ -306,4 +307,12 @@ def landscape():
         first=first,
         last=last,
         min_cell=min_cell,
+        print_header=print_header(
+            _("Offer landscape"),
+            first,
+            last,
+            centres=_("All centres"),
+            district=_("All districts"),
+            min_cell=min_cell,
+        ),
     )

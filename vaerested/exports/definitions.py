@@ -61,6 +61,8 @@ COLUMN_DEFINITIONS = {
     "resident_share": _l("Resident cards divided by the target population."),
     "typical_daily_users": _l("The usual number of visitors a day, as recorded."),
     "open_days": _l("Days in the period with at least one visit."),
+    "days_in_period": _l("Days of this week or month that lie inside the period."),
+    "partial": _l("1 when only some of the week's or month's days lie inside the period."),
     "visits_per_open_day": _l("Visits divided by open days."),
     "visits_vs_typical": _l("Visits per open day divided by typical daily users."),
     "first_came": _l("How the card holder first came to a centre."),

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from vaerested.services import partial_periods
 from vaerested.services.suppression import ratio
 
 #: Decimals of the mobility index.
@@ -33,7 +34,9 @@ CENTRE_COLUMNS = ["centre", "active_cards", "multi_centre_cards", "share_multi_c
 CENTRE_COUNTS = ["active_cards", "multi_centre_cards"]
 SUMMARY_COLUMNS = ["active_cards", "multi_centre_cards", "mobility_index"]
 SUMMARY_COUNTS = ["active_cards", "multi_centre_cards"]
-MONTH_COLUMNS = ["month", "start", "end", *SUMMARY_COLUMNS]
+#: ``days_in_period``/``partial`` (appended last): how much of the calendar
+#: month the period covers (:mod:`vaerested.services.partial_periods`).
+MONTH_COLUMNS = ["month", "start", "end", *SUMMARY_COLUMNS, *partial_periods.COLUMNS]
 MONTH_COUNTS = ["active_cards", "multi_centre_cards"]
 
 
@@ -155,6 +158,8 @@ def month_row(
         "start": start.isoformat(),
         "end": end.isoformat(),
         **summary_rows(active, multi, min_cell)[0],
+        # The month is clipped to the period, so start..end is the part inside it.
+        **partial_periods.month_span(start, start, end).columns(),
     }
 
 

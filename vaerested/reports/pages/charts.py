@@ -4,11 +4,16 @@ The templates draw what these functions return; colours come from CSS classes
 in ``static/css/reports.css``. Every chart is shown next to a table of its
 numbers, so the values drawn here are the suppressed ones the table shows; a
 suppressed bar is drawn as a short hatched stub, not at a guessed height.
+A week or month only partly inside the period (see
+:mod:`vaerested.services.partial_periods`) is drawn hatched at its count
+scaled to the whole unit, marked with a note ("partial week"); its title and
+table keep the actual count.
 """
 
 import math
 from dataclasses import dataclass, field
 
+from vaerested.services.partial_periods import Span, scaled
 from vaerested.services.suppression import is_suppressed
 
 
@@ -21,6 +26,10 @@ class Bar:
     label: str
     shown: int | str
     css: str
+    #: A partial unit's mark written above its bar (e.g. "partial week"), or "".
+    note: str = ""
+    #: A partial unit's days, added to the bar's title after its label, or "".
+    detail: str = ""
 
 
 @dataclass
@@ -34,6 +43,41 @@ class BarChart:
     x_labels: list[tuple[float, str]] = field(default_factory=list)
     left: int = 40
     bottom: int = 0
+    #: The chart's explanation of its hatched partial bars ("" when none is partial).
+    partial_note: str = ""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """How a chart marks the units (weeks, months) only partly in the period."""
+
+    #: Group or point label -> its unit against the period.
+    spans: dict[str, Span]
+    #: The mark above a partial bar, e.g. "partial week".
+    mark: str
+    #: A partial unit's days for its title, formatted with ``days`` and ``total``.
+    title: str
+    #: The chart's note explaining the scaling.
+    note: str
+
+    def span(self, label: str) -> Span | None:
+        """Return the span of ``label`` when it is partial, else None."""
+        found = self.spans.get(label)
+        return found if found is not None and found.partial else None
+
+    def height_value(self, label: str, shown):
+        """Return the value a bar is drawn at: scaled when ``label`` is partial."""
+        span = self.span(label)
+        if span is None or is_suppressed(shown):
+            return shown
+        return scaled(shown, span)
+
+    def detail(self, label: str) -> str:
+        """Return the partial unit's days ("5 of 7 days …"), or "" when whole."""
+        span = self.span(label)
+        if span is None:
+            return ""
+        return self.title % {"days": span.days_in_period, "total": span.days}
 
 
 def label_width(labels: list[str], font_px: float = 11) -> int:
@@ -52,14 +96,23 @@ def nice_max(value: int) -> int:
     return 10 * step
 
 
-def bar_chart(points: list[tuple[str, int | str]], width: int = 720) -> BarChart:
-    """Lay out a bar chart of ``(label, shown value)`` points, in order."""
+def bar_chart(
+    points: list[tuple[str, int | str]],
+    width: int = 720,
+    partial: Partial | None = None,
+) -> BarChart:
+    """Lay out a bar chart of ``(label, shown value)`` points, in order.
+
+    With ``partial``, a point whose unit is only partly in the period is drawn
+    at its value scaled to the whole unit, hatched (css ``partial``), with a mark.
+    """
     height, left, top, bottom = 220, 40, 10, 40
     chart = BarChart(width=width, height=height, left=left, bottom=height - bottom)
     if not points:
         return chart
-    numbers = [v for _, v in points if not is_suppressed(v)]
-    top_value = nice_max(max(numbers, default=0))
+    drawn = [partial.height_value(label, v) if partial else v for label, v in points]
+    numbers = [v for v in drawn if not is_suppressed(v)]
+    top_value = nice_max(math.ceil(max(numbers, default=0)))
     plot_h = height - top - bottom
     slot = (width - left - 10) / len(points)
     gap = min(2.0, slot * 0.2)
@@ -72,7 +125,8 @@ def bar_chart(points: list[tuple[str, int | str]], width: int = 720) -> BarChart
         if is_suppressed(shown):
             h, css = 4.0, "bar suppressed"
         else:
-            h, css = plot_h * shown / top_value, "bar"
+            h, css = plot_h * drawn[i] / top_value, "bar"
+        is_partial = partial is not None and partial.span(label) is not None
         chart.bars.append(
             Bar(
                 round(x, 1),
@@ -81,9 +135,13 @@ def bar_chart(points: list[tuple[str, int | str]], width: int = 720) -> BarChart
                 round(h, 1),
                 label,
                 shown,
-                css,
+                css + (" partial" if is_partial else ""),
+                partial.mark if is_partial else "",
+                partial.detail(label) if is_partial else "",
             )
         )
+        if is_partial:
+            chart.partial_note = partial.note
         if i % every == 0:
             chart.x_labels.append((round(x + (slot - gap) / 2, 1), label))
     return chart
@@ -232,6 +290,10 @@ class LinePoint:
     y: float
     label: str
     value: float
+    #: ``point``, or ``point partial`` for a month only partly in the period.
+    css: str = "point"
+    #: A partial month's days, added to the point's title after its label, or "".
+    detail: str = ""
 
 
 @dataclass
@@ -247,13 +309,21 @@ class LineChart:
     ticks: list[tuple[float, str]] = field(default_factory=list)
     #: ``(x, label)`` written under the axis.
     x_labels: list[tuple[float, str]] = field(default_factory=list)
+    #: The explanation of the hollow (partial) points ("" when none is partial).
+    partial_note: str = ""
 
 
-def line_chart(points: list[tuple[str, float | str]], width: int = 720) -> LineChart:
+def line_chart(
+    points: list[tuple[str, float | str]],
+    width: int = 720,
+    partial: Partial | None = None,
+) -> LineChart:
     """Lay out a line chart of ``(label, value)`` shares between 0 and 1.
 
     A point is drawn for each value; an empty value (``""``: undefined or
     suppressed) leaves a gap, so the line joins only neighbouring values.
+    With ``partial``, a point of a unit only partly in the period is hollow
+    (css ``point partial``) and titled so; a share is not scaled.
     """
     height, left, top, bottom = 220, 44, 10, 40
     chart = LineChart(width=width, height=height, left=left, bottom=height - bottom)
@@ -275,7 +345,14 @@ def line_chart(points: list[tuple[str, float | str]], width: int = 720) -> LineC
             run = []
             continue
         y = round(top + plot_h - plot_h * min(float(value), 1.0), 1)
-        chart.points.append(LinePoint(x, y, label, value))
+        if partial is not None and partial.span(label) is not None:
+            chart.partial_note = partial.note
+            point = LinePoint(
+                x, y, label, value, "point partial", partial.detail(label)
+            )
+        else:
+            point = LinePoint(x, y, label, value)
+        chart.points.append(point)
         run.append(f"{x},{y}")
     if len(run) > 1:
         chart.segments.append(" ".join(run))

@@ -8,6 +8,7 @@ Enum values are drawn with their translated labels; the tables keep the
 export's raw values.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -17,11 +18,12 @@ from flask_babel import gettext as _
 from vaerested.extensions import db
 from vaerested.labels import FIRST_CAME_LABELS, HOUSING_LABELS, category_label
 from vaerested.models import FirstCame, Housing
-from vaerested.reports.pages.charts import Bar, bar_chart, nice_max
+from vaerested.reports.pages.charts import Bar, Partial, bar_chart, nice_max
 from vaerested.reports.tables import queries
 from vaerested.reports.tables.dashboard import CATEGORIES, UNKNOWN, VIEWS, week_of
 from vaerested.reports.tables.present import format_value
 from vaerested.services.mobility import months
+from vaerested.services.partial_periods import month_of, week_span
 from vaerested.services.protection import protect
 from vaerested.services.suppression import is_suppressed
 
@@ -88,12 +90,45 @@ def _summary(raw: dict, shown: dict, min_cell: int) -> list[tuple[str, str, int 
     ]
 
 
+def partial_months(start: date, end: date) -> Partial:
+    """Return how a monthly chart of ``start``..``end`` marks its partial months."""
+    return Partial(
+        {m: month_of(m, start, end) for m, _first, _last in months(start, end)},
+        _("partial month"),
+        _("partial month: %(days)s of %(total)s days in the period"),
+        _(
+            "Hatched bars marked “partial month” have only some of their days in"
+            " the period: each is drawn at its count scaled to the whole month"
+            " (count × days in the month ÷ days in the period). Its title and the"
+            " table give the actual count."
+        ),
+    )
+
+
 def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
     """Return the dashboard's figures and chart geometry for ``by`` (week or day)."""
     raw = {t.name: t for t in raw_tables}
     shown = {t.name: t for t in shown_tables}
     over_time = _totals(raw, page, by)
     names = page.names
+    partial_weeks = (
+        Partial(
+            {
+                label: week_span(date.fromisoformat(label), page.start, page.end)
+                for label, _shown in over_time
+            },
+            _("partial week"),
+            _("partial week: %(days)s of %(total)s days in the period"),
+            _(
+                "Hatched bars marked “partial week” have only some of their days in"
+                " the period: each is drawn at its visits scaled to a whole week"
+                " (visits × 7 ÷ days in the period), a pace to compare with the"
+                " whole weeks. Its title and the table give the actual visits."
+            ),
+        )
+        if by == "week"
+        else None
+    )
     centres = shown["dashboard_centres"].rows
     districts = shown["dashboard_districts"].rows
     first_came = [(m.value, str(FIRST_CAME_LABELS[m])) for m in FirstCame]
@@ -112,7 +147,12 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
         "summary": _summary(raw, shown, page.min_cell),
         "sessions_held": sum(r["sessions_held"] for r in activities.values()),
         "over_time": over_time,
-        "time_chart": bar_chart(over_time),
+        "over_time_partial": {
+            label: partial_weeks.detail(label)
+            for label, _shown in over_time
+            if partial_weeks and partial_weeks.span(label)
+        },
+        "time_chart": bar_chart(over_time, partial=partial_weeks),
         "centre_chart": hbar_chart(
             [
                 (
@@ -140,6 +180,7 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
             ],
             [*first_came, (UNKNOWN, _("Unknown"))],
             new_cards,
+            partial=partial_months(page.start, page.end),
         ),
         "housing_chart": grouped_bar_chart(
             [
@@ -236,6 +277,7 @@ class GroupedBarChart:
     bars: list[Bar] = field(default_factory=list)
     ticks: list[tuple[float, int]] = field(default_factory=list)
     x_labels: list[tuple[float, str]] = field(default_factory=list)
+    partial_note: str = ""
 
 
 def grouped_bar_chart(
@@ -243,12 +285,15 @@ def grouped_bar_chart(
     series: list[tuple[str, str]],
     values: dict[tuple[str, str], int | str],
     width: int = 720,
+    partial: Partial | None = None,
 ) -> GroupedBarChart:
     """Lay out bars grouped by ``groups`` (``(key, label)``), one bar per series.
 
     ``values`` maps ``(group key, series key)`` to the shown count (missing: 0);
     series get the classes ``series-1`` … ``series-8`` (cycled), suppressed
-    counts a short stub with ``suppressed``.
+    counts a short stub with ``suppressed``. With ``partial``, the bars of a
+    group only partly in the period are drawn hatched at their counts scaled to
+    the whole unit (as in :func:`~vaerested.reports.pages.charts.bar_chart`).
     """
     height, left, top, bottom = 240, 40, 10, 40
     chart = GroupedBarChart(
@@ -262,8 +307,12 @@ def grouped_bar_chart(
     )
     if not groups or not series:
         return chart
-    numbers = [v for v in values.values() if not is_suppressed(v)]
-    top_value = nice_max(max(numbers, default=0))
+    drawn = {
+        (g, k): partial.height_value(g, v) if partial else v
+        for (g, k), v in values.items()
+    }
+    numbers = [v for v in drawn.values() if not is_suppressed(v)]
+    top_value = nice_max(math.ceil(max(numbers, default=0)))
     plot_h = height - top - bottom
     slot = (width - left - 10) / len(groups)
     pad = min(6.0, slot * 0.15)
@@ -274,12 +323,16 @@ def grouped_bar_chart(
     every = max(1, len(groups) // 8)
     for g, (group, group_label) in enumerate(groups):
         x0 = left + g * slot + pad
+        is_partial = partial is not None and partial.span(group) is not None
+        if is_partial:
+            chart.partial_note = partial.note
         for s, (key, label, css) in enumerate(chart.series):
             shown = values.get((group, key), 0)
             if is_suppressed(shown):
                 h, bar_css = 4.0, f"bar {css} suppressed"
             else:
-                h, bar_css = plot_h * shown / top_value, f"bar {css}"
+                h = plot_h * drawn.get((group, key), 0) / top_value
+                bar_css = f"bar {css}" + (" partial" if is_partial else "")
             chart.bars.append(
                 Bar(
                     round(x0 + s * bar_w, 1),
@@ -289,6 +342,8 @@ def grouped_bar_chart(
                     f"{group_label}, {label}",
                     shown,
                     bar_css,
+                    partial.mark if is_partial and s == 0 else "",
+                    partial.detail(group) if is_partial else "",
                 )
             )
         if g % every == 0:

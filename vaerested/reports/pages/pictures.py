@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from vaerested.reports.pages.charts import (
+    Partial,
     heat_class,
     heatmap,
     line_chart,
@@ -28,6 +29,8 @@ from vaerested.reports.pages.charts import (
 from vaerested.reports.tables.build import Table
 from vaerested.reports.tables.present import Names, cell_value, format_value
 from vaerested.services.coverage import natural_key
+from vaerested.services.mobility import months as months_of
+from vaerested.services.partial_periods import month_of
 from vaerested.services.suppression import is_suppressed
 
 #: How many centre pairs the diagram of the strongest links draws.
@@ -47,6 +50,23 @@ def strongest_links(matrix: list[dict], limit: int = TOP_LINKS) -> list[dict]:
     ]
     shown.sort(key=lambda r: (-r["transitions"], r["from_centre"], r["to_centre"]))
     return [{c: r[c] for c in LINK_COLUMNS} for r in shown[:limit]]
+
+
+def _partial_months(page) -> Partial:
+    """Return how the mobility index chart marks months partly in the period."""
+    return Partial(
+        {
+            m: month_of(m, page.start, page.end)
+            for m, _first, _last in months_of(page.start, page.end)
+        },
+        _("partial month"),
+        _("partial month: %(days)s of %(total)s days in the period"),
+        _(
+            "A hollow point is a partial month: only some of its days are in the"
+            " period. The index is a share of that month's cards, so it is not"
+            " scaled, but it rests on fewer days."
+        ),
+    )
 
 
 def mobility_context(raw, shown, page) -> dict:
@@ -99,7 +119,9 @@ def mobility_context(raw, shown, page) -> dict:
         "links_table": Table("mobility_links", list(LINK_COLUMNS), links),
         "top_links": TOP_LINKS,
         "index_chart": (
-            line_chart(months) if any(v != "" for _, v in months) else None
+            line_chart(months, partial=_partial_months(page))
+            if any(v != "" for _, v in months)
+            else None
         ),
         "share_chart": share_chart(shares) if shares else None,
     }

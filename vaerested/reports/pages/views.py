@@ -38,6 +38,7 @@ from vaerested.extensions import db
 from vaerested.forms import BaseForm
 from vaerested.models import Centre, District, Role
 from vaerested.parsing import BoundedDateField as DateField
+from vaerested.print_header import PrintHeader, print_header
 from vaerested.reports.pages import bp, dashboard_charts, maps, pictures, warm
 from vaerested.reports.pages.charts import bar_chart
 from vaerested.reports.tables import cache, present
@@ -225,6 +226,7 @@ def _page(report: str, **context) -> tuple[str, int]:
             extras,
             computed_at=f"{format_date(computed.date(), 'medium')} "
             f"{computed.strftime('%H:%M')}",
+            print_header=_print_header(report, form),
         )
     # An invalid period shows the page with its errors, answered as a 400.
     status = 400 if built is None and form.errors else 200
@@ -238,6 +240,31 @@ def _page(report: str, **context) -> tuple[str, int]:
         download_args={k: v for k, v in request.args.items() if v},
         **{"names": present.Names(), **context},
     ), status
+
+
+def _print_header(report: str, form: PeriodForm) -> PrintHeader:
+    """Return the printed report's header: its period and filters by name."""
+    centre_ids, district = _scope(form)
+    names = ", ".join(
+        c.name for c in _allowed_centres() if c.id in set(centre_ids or ())
+    )
+    if form.centre.data:
+        centres = names
+    elif centre_ids is None:
+        centres = _("All centres")
+    else:  # a leader: their own centres
+        centres = f"{_('All my centres')} ({names})"
+    name = district and db.session.scalar(
+        select(District.name).where(District.code == district)
+    )
+    return print_header(
+        TITLES[report],
+        form.start.data,
+        form.end.data,
+        centres=centres,
+        district=f"{name} ({district})" if district else _("All districts"),
+        min_cell=_min_cell(),
+    )
 
 
 def _visits_context(raw: list[Table], shown: list[Table], page: PageRequest) -> dict:

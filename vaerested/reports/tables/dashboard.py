@@ -14,10 +14,12 @@ Tables (all within the scope: the period, both ends inclusive, and its centres):
   when none has one), ``open_days`` the days with a visit at any of them.
 - ``dashboard_weeks``: visits per ISO week (its Monday; the first and last weeks
   may be cut by the period) and centre, from the same daily counts as the
-  visits report.
+  visits report; ``days_in_period`` (1 to 7) and ``partial`` (1 when only some
+  of the week's days are in the period, see
+  :mod:`vaerested.services.partial_periods`).
 - ``new_cards``: cards issued per local month by how the holder first came
   (``first_came``, "unknown" when not given); with centres in scope, the cards
-  issued at them.
+  issued at them; ``days_in_period`` and ``partial`` of the month, as for weeks.
 - ``housing``: per housing situation ("unknown" last): distinct ``cards`` with
   a visit in scope by the card's housing, and ``tally_visits``, the card-less
   visits by the housing given with them.
@@ -36,6 +38,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from vaerested.models import FirstCame, Housing
+from vaerested.services import partial_periods
 from vaerested.services.coverage import natural_key
 from vaerested.services.suppression import is_suppressed, suppress
 
@@ -61,8 +64,15 @@ DISTRICT_COLUMNS = [
 COLUMNS: dict[str, list[str]] = {
     "dashboard_centres": CENTRE_COLUMNS,
     "dashboard_districts": DISTRICT_COLUMNS,
-    "dashboard_weeks": ["week", "centre", "district", "visits"],
-    "new_cards": ["month", "first_came", "cards"],
+    # The partial-period columns come last: the files' first columns are a contract.
+    "dashboard_weeks": [
+        "week",
+        "centre",
+        "district",
+        "visits",
+        *partial_periods.COLUMNS,
+    ],
+    "new_cards": ["month", "first_came", "cards", *partial_periods.COLUMNS],
     "housing": ["housing", "cards", "tally_visits"],
     "activity_categories": ["category", "sessions_held", "attendance", "activities"],
 }
@@ -114,9 +124,14 @@ def build_dashboard(session, scope, district_code) -> list:
     tables = {
         "dashboard_centres": _centre_rows(listed, daily),
         "dashboard_districts": _district_rows(listed, daily),
-        "dashboard_weeks": _week_rows(listed, daily),
+        "dashboard_weeks": _week_rows(listed, daily, scope.start, scope.end),
         "new_cards": [
-            {"month": m, "first_came": f or UNKNOWN, "cards": n}
+            {
+                "month": m,
+                "first_came": f or UNKNOWN,
+                "cards": n,
+                **partial_periods.month_of(m, scope.start, scope.end).columns(),
+            }
             for m, f, n in sorted(
                 dq.new_cards(session, scope, tz), key=lambda r: (r[0], _rank(r[1]))
             )
@@ -189,7 +204,7 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _week_rows(listed: dict, daily: list) -> list[dict]:
+def _week_rows(listed: dict, daily: list, start: date, end: date) -> list[dict]:
     counts: dict[tuple[date, int], int] = {}
     for day, centre_id, n, _cards in daily:
         key = (week_of(day), centre_id)
@@ -200,6 +215,7 @@ def _week_rows(listed: dict, daily: list) -> list[dict]:
             "centre": listed[centre_id].slug,
             "district": listed[centre_id].district_code,
             "visits": n,
+            **partial_periods.week_span(week, start, end).columns(),
         }
         for (week, centre_id), n in counts.items()
     ]

@@ -93,6 +93,7 @@ NUMBER_KINDS: dict[str, str] = {
             "active_cards",
             "multi_centre_cards",
             "open_days",
+            "days_in_period",
             "sessions_held",
             "attendance",
             "activities",
