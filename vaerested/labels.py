@@ -56,6 +56,7 @@ REPORT_LABELS = {
     "coverage": _l("Geographic coverage"),
     "mobility": _l("Mobility between centres"),
     "dashboard": _l("Dashboard"),
+    "reach": _l("Reach (age and gender)"),
 }
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON"}
 CADENCE_LABELS = {

@@ -119,6 +119,7 @@ ACCESS = {
     "reports.coverage": "leader",
     "reports.mobility": "leader",
     "reports.dashboard": "leader",
+    "reports.reach": "leader",
     "reports.download": "leader",
     "reports.recompute": "leader",
     # public releases (differential privacy): administration only
