@@ -24,8 +24,16 @@ one statement (:func:`reach_counts`); they are protected like every report.
 
 from __future__ import annotations
 
-from sqlalchemy import String, case, distinct, func, literal, select, type_coerce
-from sqlalchemy import union_all
+from sqlalchemy import (
+    String,
+    case,
+    distinct,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from vaerested.models import AgeBand, Gender
@@ -43,7 +51,15 @@ DIMENSIONS: dict[str, list[str]] = {
     "age_band": [*(m.value for m in AgeBand), UNKNOWN],
     "gender": [*(m.value for m in Gender), UNKNOWN],
 }
-CENTRE_COLUMNS = ["month", "centre", "district", "dimension", "value", "visits", "cards"]
+CENTRE_COLUMNS = [
+    "month",
+    "centre",
+    "district",
+    "dimension",
+    "value",
+    "visits",
+    "cards",
+]
 DISTRICT_COLUMNS = ["month", "district", "dimension", "value", "visits", "cards"]
 COLUMNS: dict[str, list[str]] = {
     "reach_centres": CENTRE_COLUMNS,
@@ -69,7 +85,10 @@ def reach_counts(session: Session, scope: Scope) -> list[tuple]:
     return [
         (unit, month, unit_id, dim, value, cell(n, n_k), cell(c, c_k))
         for unit, month, unit_id, dim, value, n, n_k, c, c_k in cached_rows(
-            session, "reach_counts_k", scope, lambda: _reach_counts(session, scope, spans)
+            session,
+            "reach_counts_k",
+            scope,
+            lambda: _reach_counts(session, scope, spans),
         )
     ]
 
@@ -181,7 +200,9 @@ def _grid(found: dict, units: dict) -> list[tuple]:
     """Return ``(month, unit_id, dimension, value, visits, cards)`` for every
     value of each month and unit with a visit (zeros filled in)."""
     zero = cell(0, 0)
-    active = sorted({(m, u) for m, u, _d, _v in found}, key=lambda k: (k[0], units[k[1]]))
+    active = sorted(
+        {(m, u) for m, u, _d, _v in found}, key=lambda k: (k[0], units[k[1]])
+    )
     return [
         (m, u, dim, value, *found.get((m, u, dim, value), (zero, zero)))
         for m, u in active
