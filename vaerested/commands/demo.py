@@ -25,8 +25,16 @@ from flask.cli import AppGroup
 from sqlalchemy import func, insert, select, text
 
 from vaerested.extensions import db
-from vaerested.models import Card, Centre, District, Visit, VisitSource
-from vaerested.models import TargetGroup, centre_target_groups, visit_days
+from vaerested.models import (
+    Card,
+    Centre,
+    District,
+    TargetGroup,
+    Visit,
+    VisitSource,
+    centre_target_groups,
+    visit_days,
+)
 from vaerested.models.cards import AgeBand, FirstCame, Gender, Housing
 from vaerested.reports.tables import cache as report_cache
 
