@@ -139,7 +139,7 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
         "reach_chart": share_chart(
             [(reach_label(r), r["group_share"]) for r in shown["dashboard_reach"].rows],
             width=720,
-            left=200,
+            left=240,
         ),
         "activity_chart": bar_chart(
             [
