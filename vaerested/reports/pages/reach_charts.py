@@ -49,8 +49,12 @@ def reach_context(raw, shown, page) -> dict:
                 (slug, [shown_totals.get((slug, v), 0) for v, _label in values])
                 for slug in slugs
             ],
+            # Wider with many centres, so their names under the axis stay apart.
             "chart": grouped_bar_chart(
-                [(slug, slug) for slug in slugs], values, shown_totals
+                [(slug, slug) for slug in slugs],
+                values,
+                shown_totals,
+                width=max(720, 60 * len(slugs)),
             ),
         }
     return {"reach": out}
