@@ -400,3 +400,48 @@ def test_cli_export(app, db, runner, tmp_path, world):
     for name in REPORTS["reach"]:
         lines = (tmp_path / f"{name}.csv").read_text(encoding="utf-8").splitlines()
         assert lines[-1].startswith("# ")  # protected by default
+
+
+def test_scheduled_export(app, db, world, monkeypatch):
+    """A monthly schedule of the reach report runs through the registry."""
+    from pathlib import Path
+
+    from vaerested.exports import jobs
+    from vaerested.exports.jobs import run_export_tick
+    from vaerested.models import ExportRun, ExportSchedule, RunStatus
+
+    monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2024, 5, 3, 10, tzinfo=UTC))
+    db.session.add(
+        ExportSchedule(
+            name="Monthly reach",
+            report="reach",
+            format="csv",
+            cadence="monthly",
+            day_of_month=2,
+            min_cell=5,
+            created_dt=datetime(2024, 3, 1, tzinfo=UTC),
+        )
+    )
+    db.session.commit()
+    assert run_export_tick(app)["succeeded"] == 1
+    [run] = db.session.scalars(select(ExportRun)).all()
+    assert run.status is RunStatus.SUCCEEDED
+    assert (run.period_start, run.period_end) == (date(2024, 4, 1), date(2024, 4, 30))
+    names = sorted(Path(f).name for f in run.files)
+    assert names == [
+        "2024-04-01_2024-04-30_reach_centres.csv",
+        "2024-04-01_2024-04-30_reach_districts.csv",
+    ]
+    path = Path(app.instance_path) / "exports" / sorted(run.files)[0]
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert rows[0] == [
+        "month",
+        "centre",
+        "district",
+        "dimension",
+        "value",
+        "visits",
+        "cards",
+    ]
+    assert {r[0] for r in rows[1:-1]} == {"2024-04"}
+    assert rows[-1][0].startswith("# ")
