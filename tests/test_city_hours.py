@@ -16,12 +16,16 @@ from itertools import product
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from tests.factories import create_centre, create_district
 from vaerested.centres.queries import centre_open_state, city_hours
+from vaerested.reports.tables import present
 from vaerested.services import hours_grid
 from vaerested.services.opening_hours import hour_states, open_state_at
+
+NO_NAMES = present.Names()
 
 WEEK_MINUTES = 7 * 24 * 60
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
@@ -259,14 +263,24 @@ def test_xlsx_export_matches_the_csv(client, auth, db, city):
     response = client.get("/centres/hours/city?format=xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["opening_hours_city", "notes"]
+    assert book.sheetnames == ["Om udtrækket", "opening_hours_city", "notes"]
     sheet = list(book["opening_hours_city"].values)
-    assert list(sheet[0]) == hours_grid.COLUMNS
-    assert len(sheet) - 1 == len(rows)
-    for got, want in zip(sheet[1:], rows, strict=True):
-        assert [("" if v is None else str(v)) for v in got] == [
-            want[c] for c in hours_grid.COLUMNS
+    # The sheet is for people: Danish headers and labels, the CSV's figures.
+    with force_locale("da"):
+        assert list(sheet[0]) == [
+            present.header("opening_hours_city", c) for c in hours_grid.COLUMNS
         ]
+        expected = [
+            [
+                present.cell_value("opening_hours_city", c, want[c], NO_NAMES)
+                for c in hours_grid.COLUMNS
+            ]
+            for want in rows
+        ]
+    assert "Ugedag" in sheet[0] and "Mandag" in {r[5] for r in sheet[1:]}
+    assert len(sheet) - 1 == len(rows)
+    for got, want in zip(sheet[1:], expected, strict=True):
+        assert [("" if v is None else str(v)) for v in got] == [str(v) for v in want]
     assert "not of persons" in book["notes"]["A2"].value
 
 

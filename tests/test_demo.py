@@ -293,6 +293,22 @@ def test_card_attributes_have_plausible_shares(generated, db):
     assert {t.source for t in tallies} == {VisitSource.TALLY}
 
 
+def test_centres_naming_a_target_group_reach_it_more(generated, db):
+    from vaerested.reports.tables.build import build_report
+
+    end = db.session.scalar(select(func.max(Visit.visit_date)))
+    tables = build_report("dashboard", end - timedelta(days=200), end, min_cell=1)
+    rows = {t.name: t for t in tables}["dashboard_reach"].rows
+    share = {(r["target_group"], r["centres"]): r["group_share"] for r in rows}
+    assert all(r["centre_count"] > 0 for r in rows)
+    assert share[("young", "named")] > share[("young", "other")] + 0.1
+    assert share[("women", "named")] > share[("women", "other")] + 0.05
+    reach = {t.name: t for t in build_report("reach", end, end, min_cell=1)}
+    assert {r["value"] for r in reach["reach_centres"].rows if r["visits"]} > {
+        "unknown"
+    }
+
+
 def _snapshot(db) -> tuple[list, list]:
     cards = db.session.execute(
         select(

@@ -13,7 +13,12 @@ import pytest
 from flask_babel import force_locale
 
 from tests.test_reports import golden_world, read_csv
-from vaerested.labels import COLUMN_LABELS, TABLE_LABELS, VALUE_LABELS
+from vaerested.labels import (
+    COLUMN_LABELS,
+    TABLE_LABELS,
+    TABLE_VALUE_LABELS,
+    VALUE_LABELS,
+)
 from vaerested.models import FirstCame, Housing
 from vaerested.reports.tables import dashboard
 from vaerested.reports.tables import present as p
@@ -160,6 +165,7 @@ def test_numbers_dates_and_markers(ctx):
 
 def test_number_kinds_cover_every_number_column():
     text = p.CENTRE_COLUMNS | p.DISTRICT_COLUMNS | p.MONTH_COLUMNS | set(VALUE_LABELS)
+    text |= {column for _table, column in TABLE_VALUE_LABELS}
     for table, columns in COLUMNS.items():
         for column in columns:
             kind = p.number_kind(column)

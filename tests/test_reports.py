@@ -9,18 +9,22 @@ no centres). Centres (slug, district, categories, weekly hours, active):
   beta   1  cat 1    Tue 22-02 (past midnight) = 4 h   active
   gamma  2  cat 2+3  Mon-Fri 09-17 = 40 h   active
   delta  2  cat 1    Mon 10-12 = 2 h   INACTIVE (still has a visit in the period)
-Cards (home district): c1 (1), c2 (1), c3 (2), c4 (3), c5 (none), c6 (2).
+Cards (home district, age band, gender): c1 (1, under_25, woman), c2 (1, 25_39,
+man), c3 (2, under_25, -), c4 (3, -, woman), c5 (none, 60_plus, other), c6 (2,
+40_59, woman); "-" is not given (unknown).
+Target groups named: alpha "young"; gamma and delta "women"; beta none.
 
 Visits (UTC) in the period:
   Jan 8: c1 alpha 09:00, c1 beta 13:00; c2 alpha 09:00, c2 gamma 09:00 (a tie);
          c3 gamma 10:00; c4 beta Jan 7 23:30 UTC (= Jan 8 00:30 local, inside);
-         tallies: alpha (home 2), alpha (no home), delta (home 1)
+         tallies: alpha (home 2, under_25, woman), alpha (no home, nothing),
+         delta (home 1, gender man)
   Jan 9: c1 gamma 08:00; c2 gamma 10:00; c3 alpha 10:00; c5 beta 11:00;
-         c6 gamma 12:00; tally gamma (home 3)
+         c6 gamma 12:00; tally gamma (home 3, 40_59, woman)
   Jan 10: c1 alpha 09:00, c1 beta 09:00 (a tie); c2 beta 14:00; c3 gamma 10:00;
          c4 beta 10:00
 Outside: c6 alpha Jan 7 10:00; c5 beta Jan 10 23:30 UTC (= Jan 11 local);
-         c3 beta Jan 11 10:00; a tally at gamma Jan 7.
+         c3 beta Jan 11 10:00; a tally at gamma Jan 7 (under_25).
 """
 
 import csv
@@ -34,7 +38,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
-from tests.factories import create_card, create_centre, create_district, create_visit
+from tests.factories import (
+    create_card,
+    create_centre,
+    create_district,
+    create_target_group,
+    create_visit,
+)
 from vaerested.exports.formats import write_report
 from vaerested.models import Visit, VisitSource
 from vaerested.reports.tables.build import COUNT_COLUMNS, REPORTS, build_report
@@ -69,9 +79,16 @@ def golden_world() -> dict:
     alpha = create_centre(
         "alpha", d1, hours=[(0, "10:00", "16:00"), (2, "10:00", "14:00")], is_cat2=True
     )
-    c1, c2 = create_card(home_district_id=d1.id), create_card(home_district_id=d1.id)
-    c3, c4 = create_card(home_district_id=d2.id), create_card(home_district_id=d3.id)
-    c5, c6 = create_card(), create_card(home_district_id=d2.id)
+    young, women = create_target_group("young"), create_target_group("women")
+    alpha.target_groups = [young]
+    gamma.target_groups = [women]
+    delta.target_groups = [women]
+    c1 = create_card(home_district_id=d1.id, age_band="under_25", gender="woman")
+    c2 = create_card(home_district_id=d1.id, age_band="25_39", gender="man")
+    c3 = create_card(home_district_id=d2.id, age_band="under_25")
+    c4 = create_card(home_district_id=d3.id, gender="woman")
+    c5 = create_card(age_band="60_plus", gender="other")
+    c6 = create_card(home_district_id=d2.id, age_band="40_59", gender="woman")
     for centre, card, moment in [
         (alpha, c1, utc(8, 9)),
         (beta, c1, utc(8, 13)),
@@ -95,11 +112,17 @@ def golden_world() -> dict:
         (beta, c3, utc(11, 10)),
     ]:
         create_visit(centre, card, moment)
-    create_visit(alpha, None, utc(8, 10), home_district_id=d2.id)
+    create_visit(
+        alpha, None, utc(8, 10), home_district_id=d2.id, age_band="under_25",
+        gender="woman",
+    )  # fmt: skip
     create_visit(alpha, None, utc(8, 11))
-    create_visit(delta, None, utc(8, 10), home_district_id=d1.id)
-    create_visit(gamma, None, utc(9, 14), home_district_id=d3.id)
-    create_visit(gamma, None, utc(7, 14))
+    create_visit(delta, None, utc(8, 10), home_district_id=d1.id, gender="man")
+    create_visit(
+        gamma, None, utc(9, 14), home_district_id=d3.id, age_band="40_59",
+        gender="woman",
+    )  # fmt: skip
+    create_visit(gamma, None, utc(7, 14), age_band="under_25")
     return {"alpha": alpha, "beta": beta, "gamma": gamma, "delta": delta}
 
 
@@ -143,6 +166,24 @@ def read_csv(path: Path) -> list[dict]:
 # Wed Jan 10 holds 3 of the 7 days of the ISO week of Jan 8 and 3 of the 31
 # days of January: every dashboard_weeks and mobility_months row ends "3,1";
 # new_cards has no rows (no card was issued in the period), only the header.
+# reach (one month, 2024-01): a card visit counts by the card's attributes, a
+# tally by its own. alpha: c1 x2, c2, c3, tally (under_25, woman), tally (-):
+# age under_25 c1 x2 + c3 + tally = 4 visits, cards {c1, c3} = 2; 25_39 c2 1/1;
+# unknown the bare tally 1/0. Gender woman c1 x2 + tally = 3, {c1}; man c2 1/1;
+# unknown c3 + bare tally = 2, {c3}. beta: c1 x2, c4 x2, c5, c2: under_25 2/1,
+# 25_39 1/1, 60_plus 1/1, unknown c4 2/1; woman c1 x2 + c4 x2 = 4/2, man 1/1,
+# other 1/1. delta: the tally (gender man): age unknown 1/0, man 1/0. gamma:
+# c2 x2, c3 x2, c1, c6, tally (40_59, woman): under_25 c3 x2 + c1 = 3/2, 25_39
+# 2/1, 40_59 c6 + tally 2/1; woman c1 + c6 + tally 3/2, man 2/1, unknown c3
+# 2/1. Districts: 1 = alpha + beta, visits add up, cards once: under_25 6/2
+# ({c1, c3}), 25_39 2/1, 60_plus 1/1, unknown 3/1 ({c4}); woman 7/2 ({c1, c4}),
+# man 2/1, other 1/1, unknown 2/1. 2 = gamma + delta: under_25 3/2, 25_39 2/1,
+# 40_59 2/1, unknown 1/0; woman 3/2, man 3/1, unknown 2/1.
+# dashboard_reach: young named = alpha: 5 visits with an age band, 4 under 25
+# -> 0.8; other = beta 4 known (2 young) + gamma 7 (3) + delta 0 -> 5 / 11 =
+# 0.4545. Women named = gamma 5 known (3 women) + delta 1 (0) -> 3 / 6 = 0.5;
+# other = alpha 4 (3) + beta 6 (4) -> 7 / 10 = 0.7. Record keys are 0, whose
+# noise is 0 for every count, so at min-cell 3 only 1 and 2 change (to <3).
 
 
 @pytest.mark.parametrize("min_cell", [1, 3])

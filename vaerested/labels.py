@@ -57,6 +57,7 @@ REPORT_LABELS = {
     "coverage": _l("Geographic coverage"),
     "mobility": _l("Mobility between centres"),
     "dashboard": _l("Dashboard"),
+    "reach": _l("Reach (age and gender)"),
 }
 FORMAT_LABELS = {
     "csv": "CSV",
@@ -119,6 +120,13 @@ COLUMN_LABELS = {
     "mobility_index": _l("Mobility index"),
     "open_days": _l("Open days"),
     "days_in_period": _l("Days in the period"),
+    "dimension": _l("Breakdown"),
+    "value": _l("Group"),
+    "target_group": _l("Target group"),
+    "centre_count": _l("Centres counted"),
+    "known_visits": _l("Visits with the attribute known"),
+    "group_visits": _l("Visits by the group"),
+    "group_share": _l("The group's share"),
     "partial": _l("Partial"),
     "visits_per_open_day": _l("Visits per open day"),
     "visits_vs_typical": _l("Relative to typical daily users"),
@@ -134,9 +142,26 @@ TABLE_COLUMN_LABELS = {
     ("new_cards", "cards"): _l("New cards"),
     ("housing", "cards"): _l("Cards with a visit"),
     ("flows", "cards"): _l("Cards"),
+    # The city-wide opening hours file (counts of centres, not of persons).
+    ("dashboard_reach", "centres"): _l("Centres"),
+    ("opening_hours_city", "scope"): _l("Area"),
+    ("opening_hours_city", "code"): _l("Code"),
+    ("opening_hours_city", "name"): _l("Name"),
+    ("opening_hours_city", "municipality"): _l("Municipality"),
+    ("opening_hours_city", "centres"): _l("Centres"),
+    ("opening_hours_city", "weekday"): _l("Weekday"),
+    ("opening_hours_city", "hour"): _l("Hour"),
+    ("opening_hours_city", "band"): _l("Time of week"),
+    ("opening_hours_city", "open"): _l("Centres open"),
+    ("opening_hours_city", "staffed"): _l("Staffed"),
+    ("opening_hours_city", "user_run"): _l("User-run"),
+    ("opening_hours_city", "gap"): _l("Gap"),
 }
 #: Table name -> its title where a person reads it (instead of the file name).
 TABLE_LABELS = {
+    "reach_centres": _l("Reach per centre and month"),
+    "reach_districts": _l("Reach per district and month"),
+    "dashboard_reach": _l("Young people and women"),
     "visits": _l("Visits per centre and day"),
     "coverage": _l("Districts"),
     "coverage_centres": _l("Centres on the map"),
@@ -179,4 +204,25 @@ VALUE_LABELS = {
     "cat3": YES_NO_LABELS,
     "weekday": WEEKDAY_LABELS,
     "partial": YES_NO_LABELS,
+    "dimension": {"age_band": _l("Age band"), "gender": _l("Gender")},
+    # A reach row's value is an age band or a gender (their codes differ).
+    "value": {
+        **{m.value: label for m, label in AGE_BAND_LABELS.items()},
+        **{m.value: label for m, label in GENDER_LABELS.items()},
+        UNKNOWN: UNKNOWN_LABEL,
+    },
+}
+#: (table, column) -> the labels of its codes where they differ from VALUE_LABELS
+#: (the opening-hours file counts weekdays from 1 = Monday).
+TABLE_VALUE_LABELS = {
+    ("opening_hours_city", "weekday"): dict(enumerate(WEEKDAYS, start=1)),
+    ("opening_hours_city", "gap"): YES_NO_LABELS,
+    ("dashboard_reach", "target_group"): {
+        "young": _l("Young people (under 25)"),
+        "women": _l("Women"),
+    },
+    ("dashboard_reach", "centres"): {
+        "named": _l("Centres naming the group"),
+        "other": _l("Other centres"),
+    },
 }

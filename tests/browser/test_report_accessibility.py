@@ -36,7 +36,12 @@ def report_world(app, db) -> dict:
     homes = {d.code: d.id for d in db.session.query(District)}
     for n in range(24):  # cards that went nord -> syd (mobility, flows)
         home = homes["1"] if n < 18 else homes["2"]  # darkest and lighter shades
-        card = create_card(centres["nord"], home_district_id=home)
+        card = create_card(
+            centres["nord"],
+            home_district_id=home,
+            age_band=["under_25", "25_39", "40_59", "60_plus", None][n % 5],
+            gender=["woman", "man", None][n % 3],
+        )  # age bands and genders for the reach page
         create_visit(centres["nord"], card, now - timedelta(days=3 + n % 6))
         create_visit(centres["syd"], card, now - timedelta(days=1 + n % 6))
     admin = create_user(role="admin", email="admin@example.org")
@@ -95,6 +100,7 @@ def pages(ids: dict) -> list[str]:
         "/reports/visits",
         "/reports/coverage",
         "/reports/mobility",
+        "/reports/reach",
         "/activities/landscape",
         "/centres/hours/city",
         # export schedules and runs

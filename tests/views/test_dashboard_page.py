@@ -73,8 +73,12 @@ def test_summary_and_visits_over_time(client, auth, db):
         ["4. mar. 2024", "10"],
     ]
     # Two weeks, east and north per open day, two districts, three categories.
-    assert html.count('class="bar"') == 2 + 2 + 2 + 3
-    assert html.count('class="bar suppressed"') == 1  # south: no ratio
+    charts, reach = html.split('id="reach-title"')
+    assert charts.count('class="bar"') == 2 + 2 + 2 + 3
+    assert charts.count('class="bar suppressed"') == 1  # south: no ratio
+    # No visitor gave an age band or a gender: four shares, all empty.
+    reach = reach.split("</figure>")[0]
+    assert reach.count('class="bar suppressed"') == 4
     # Typical-daily-users markers for north (25) and east (50), not for south.
     assert html.count('class="marker"') == 2 + 2  # centres, then districts
     # Charts show enum values by their translated labels (Danish by default).

@@ -121,6 +121,7 @@ ACCESS = {
     "reports.coverage": "leader",
     "reports.mobility": "leader",
     "reports.dashboard": "leader",
+    "reports.reach": "leader",
     "reports.download": "leader",
     "reports.recompute": "leader",
     # public releases (differential privacy): administration only

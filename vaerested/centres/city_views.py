@@ -8,6 +8,7 @@ from vaerested.auth.decorators import role_required
 from vaerested.centres import bp, queries
 from vaerested.centres.forms import CityHoursScopeForm
 from vaerested.exports.formats import MIMETYPES, csv_text, xlsx_bytes
+from vaerested.exports.human import About
 from vaerested.i18n import WEEKDAYS
 from vaerested.reports.tables.table import Table
 from vaerested.services import hours_grid
@@ -48,7 +49,7 @@ def _download(scopes: list[hours_grid.Scope], fmt: str) -> Response:
         content = (csv_text(table) + f"# {EXPORT_NOTE}\n").encode("utf-8")
     else:
         notes = Table("notes", ["note"], [{"note": EXPORT_NOTE}])
-        content = xlsx_bytes([table, notes])
+        content = xlsx_bytes([table, notes], about=About(report=FILE_STEM))
     return Response(
         content,
         mimetype=MIMETYPES[fmt],

@@ -25,8 +25,16 @@ from flask.cli import AppGroup
 from sqlalchemy import func, insert, select, text
 
 from vaerested.extensions import db
-from vaerested.models import Card, Centre, District, Visit, VisitSource
-from vaerested.models import visit_days
+from vaerested.models import (
+    Card,
+    Centre,
+    District,
+    TargetGroup,
+    Visit,
+    VisitSource,
+    centre_target_groups,
+    visit_days,
+)
 from vaerested.models.cards import AgeBand, FirstCame, Gender, Housing
 from vaerested.reports.tables import cache as report_cache
 
@@ -84,6 +92,13 @@ _DRAWS = {
     )
     for name, (unknown, weights) in ATTRIBUTES.items()
 }
+#: Target group code -> (card attribute, value, share): a card whose home
+#: centre names the group and that gives the attribute has that value at least
+#: this often, so the reach page shows the centres reaching their groups.
+TARGET_LEAN = {
+    "young": ("age_band", AgeBand.UNDER_25, 0.25),
+    "women": ("gender", Gender.WOMAN, 0.5),
+}
 #: The attributes a tally may carry.
 TALLY_ATTRIBUTES = ("age_band", "gender", "housing")
 
@@ -100,6 +115,15 @@ def _attributes(rng: random.Random, names) -> dict:
             at = bisect(cumulative, (draw - unknown) / (1 - unknown))
             out[name] = values[min(at, len(values) - 1)]
     return out
+
+
+def _lean(attributes: dict, home: int, targets: set, rng: random.Random) -> dict:
+    """Return ``attributes`` leaning towards the home centre's target groups."""
+    for code, (name, value, share) in TARGET_LEAN.items():
+        if (home, code) in targets and attributes[name] is not None:
+            if rng.random() < share:
+                attributes[name] = value
+    return attributes
 
 
 def _day_starts(first: date, days: int, tz: ZoneInfo) -> list[datetime]:
@@ -172,6 +196,15 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
     centre_ids = [c.id for c in centres]
     weights = [c.typical_daily_users or 20 for c in centres]
     district_of = {c.id: c.district_id for c in centres}
+    targets = set(
+        db.session.execute(
+            select(centre_target_groups.c.centre_id, TargetGroup.code).join(
+                TargetGroup, TargetGroup.id == centre_target_groups.c.target_group_id
+            )
+        ).all()
+    )
+    # Its own generator, so the other draws stay as they were for a seed.
+    lean = random.Random(None if seed is None else seed + 1)
     # Opening 9:00-18:00 local; seconds after local midnight.
     open_from, open_to = 9 * 3600, 18 * 3600
 
@@ -236,7 +269,7 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
                 "issued_dt": first_moment - timedelta(seconds=rng.randrange(60, 900)),
                 "is_revoked": False,
                 "home_district_id": home_district,
-                **_attributes(rng, ATTRIBUTES),
+                **_lean(_attributes(rng, ATTRIBUTES), home, targets, lean),
             }
         )
         for moment, day, centre in visits:

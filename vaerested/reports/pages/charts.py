@@ -370,13 +370,15 @@ class ShareChart:
     bars: list[Bar] = field(default_factory=list)
 
 
-def share_chart(points: list[tuple[str, float | str]], width: int = 620) -> ShareChart:
+def share_chart(
+    points: list[tuple[str, float | str]], width: int = 620, left: int = 120
+) -> ShareChart:
     """Lay out horizontal bars of ``(label, share)`` points, shares 0..1.
 
     An empty share (a suppressed count) is a short hatched stub (css
     ``bar suppressed``), never a guessed length.
     """
-    left, row = max(120, label_width([label for label, _ in points]) + 12), 24
+    left, row = max(left, label_width([label for label, _ in points]) + 12), 24
     full = width - left - 70
     chart = ShareChart(
         width=width, height=row * len(points) + 10, left=left, row=row, full=full

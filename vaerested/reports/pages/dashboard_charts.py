@@ -18,7 +18,13 @@ from flask_babel import gettext as _
 from vaerested.extensions import db
 from vaerested.labels import FIRST_CAME_LABELS, HOUSING_LABELS, category_label
 from vaerested.models import FirstCame, Housing
-from vaerested.reports.pages.charts import Bar, Partial, bar_chart, nice_max
+from vaerested.reports.pages.charts import (
+    Bar,
+    Partial,
+    bar_chart,
+    nice_max,
+    share_chart,
+)
 from vaerested.reports.tables import queries
 from vaerested.reports.tables.dashboard import CATEGORIES, UNKNOWN, VIEWS, week_of
 from vaerested.reports.tables.present import format_value
@@ -190,6 +196,11 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
             [("cards", _("Cards")), ("tally_visits", _("Visits without a card"))],
             housing_values,
         ),
+        "reach_chart": share_chart(
+            [(reach_label(r), r["group_share"]) for r in shown["dashboard_reach"].rows],
+            width=720,
+            left=240,
+        ),
         "activity_chart": bar_chart(
             [
                 (category_label(c), activities[c]["sessions_held"])
@@ -198,6 +209,17 @@ def charts_context(raw_tables, shown_tables, page, by: str) -> dict:
             ]
         ),
     }
+
+
+def reach_label(row: dict) -> str:
+    """Return the chart label of a ``dashboard_reach`` row."""
+    labels = {
+        ("young", "named"): _("Young, centres naming them"),
+        ("young", "other"): _("Young, other centres"),
+        ("women", "named"): _("Women, centres naming them"),
+        ("women", "other"): _("Women, other centres"),
+    }
+    return labels.get((row["target_group"], row["centres"]), row["target_group"])
 
 
 # Chart layouts of the dashboard (see vaerested.reports.pages.charts for the others).

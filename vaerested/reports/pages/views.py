@@ -1,4 +1,4 @@
-"""Report pages (visits, coverage, mobility) and on-demand downloads.
+"""Report pages (visits, coverage, mobility, dashboard, reach) and downloads.
 
 The pages show exactly the numbers of the files: the same tables with the
 same protection (cell-key perturbation and suppression at config
@@ -39,7 +39,14 @@ from vaerested.forms import BaseForm
 from vaerested.models import Centre, District, Role
 from vaerested.parsing import BoundedDateField as DateField
 from vaerested.print_header import PrintHeader, print_header
-from vaerested.reports.pages import bp, dashboard_charts, maps, pictures, warm
+from vaerested.reports.pages import (
+    bp,
+    dashboard_charts,
+    maps,
+    pictures,
+    reach_charts,
+    warm,
+)
 from vaerested.reports.pages.charts import bar_chart
 from vaerested.reports.tables import cache, present
 from vaerested.reports.tables.build import (
@@ -61,6 +68,7 @@ TITLES = {
     "visits": _l("Visits"),
     "coverage": _l("Geographic coverage"),
     "mobility": _l("Mobility between centres"),
+    "reach": _l("Reach: age and gender of the visitors"),
 }
 
 # The coverage page's flows matrix (reports/_flows.html) is laid out here.
@@ -289,6 +297,7 @@ _HOOKS = {
     "coverage": maps.coverage_context,
     "mobility": pictures.mobility_context,
     "dashboard": dashboard_charts.dashboard_context,
+    "reach": reach_charts.reach_context,
 }
 
 
@@ -296,7 +305,7 @@ _HOOKS = {
 @role_required(Role.LEADER)
 def index():
     """List the reports the user may see."""
-    reports = ["dashboard", "visits", "coverage", "mobility"]
+    reports = ["dashboard", "visits", "coverage", "mobility", "reach"]
     return render_template(
         "reports/index.html", reports=reports, titles=TITLES, min_cell=_min_cell()
     )
@@ -328,6 +337,13 @@ def coverage():
 def mobility():
     """Show the mobility matrix (as a heat map), per centre and overall."""
     return _page("mobility")
+
+
+@bp.route("/reach")
+@role_required(Role.LEADER)
+def reach():
+    """Show visits and cards by age band and by gender per centre, district, month."""
+    return _page("reach")
 
 
 @bp.post("/recompute")

@@ -1,4 +1,4 @@
-"""Build the reports (visits, coverage, mobility, dashboard) as tables, and write them.
+"""Build the reports (visits, coverage, mobility, dashboard, reach) as tables, and write them.
 
 ``build_report`` runs the aggregating queries (:mod:`vaerested.reports.tables.queries`),
 combines their rows with the pure services and protects them
@@ -19,7 +19,8 @@ decimals; ``resident_share`` to 4 decimals and left empty when
 ``resident_cards`` is suppressed, as ``visits_per_1000_target`` is when
 ``visits`` is. Filters (centres, a district) restrict the visits counted to those
 at the chosen centres, so a mobility transition counts only between them.
-The dashboard's tables and ratios are defined in :mod:`vaerested.reports.tables.dashboard`.
+The dashboard's tables and ratios are defined in :mod:`vaerested.reports.tables.dashboard`,
+the reach report's in :mod:`vaerested.reports.tables.reach`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from vaerested.extensions import db
 from vaerested.models import Centre, District
-from vaerested.reports.tables import dashboard, queries
+from vaerested.reports.tables import dashboard, queries, reach
 from vaerested.reports.tables.queries import Scope
 from vaerested.reports.tables.table import Table
 from vaerested.services import coverage, mobility
@@ -54,6 +55,7 @@ REPORTS: dict[str, list[str]] = {
         "mobility_months",
     ],
     "dashboard": dashboard.TABLES,
+    "reach": reach.TABLES,
 }
 #: File formats of an export (``csv_da``: the "Excel (dansk)" CSV; see
 #: docs/exports.md).
@@ -72,6 +74,7 @@ COLUMNS: dict[str, list[str]] = {
     "mobility_summary": mobility.SUMMARY_COLUMNS,
     "mobility_months": mobility.MONTH_COLUMNS,
     **dashboard.COLUMNS,
+    **reach.COLUMNS,
 }
 #: Table name -> its columns that count visits or cards (suppressed).
 COUNT_COLUMNS: dict[str, list[str]] = {
@@ -84,6 +87,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     "mobility_summary": mobility.SUMMARY_COUNTS,
     "mobility_months": mobility.MONTH_COUNTS,
     **dashboard.COUNT_COLUMNS,
+    **reach.COUNT_COLUMNS,
 }
 
 
@@ -356,4 +360,5 @@ _BUILDERS = {
     "coverage": _build_coverage,
     "mobility": _build_mobility,
     "dashboard": dashboard.build_dashboard,
+    "reach": reach.build_reach,
 }

@@ -28,6 +28,15 @@ Tables (all within the scope: the period, both ends inclusive, and its centres):
   started (by the time of the report) or have attendance recorded;
   ``attendance``, their headcounts plus card scans (volunteers not counted);
   ``activities`` with at least one held session.
+- ``dashboard_reach``: the strategy's target groups young people (code
+  ``young``: age band ``under_25``) and women (``women``: gender ``woman``)
+  against the centres that name them as target groups in their offer profile.
+  Per group, one row for the listed centres that name it (``centres`` =
+  ``named``) and one for the others (``other``): ``centre_count``,
+  ``known_visits`` (visits with the attribute given, the tallies' included),
+  ``group_visits`` (of them, the young's or the women's) and ``group_share``
+  (group / known visits from the perturbed counts, 4 decimals, at most 1;
+  empty when either count is suppressed or there are no known visits).
 
 Counts of visits, cards and attendance are suppressed (:data:`COUNT_COLUMNS`);
 the ratios are recomputed from the raw counts by :data:`RATIO_ROWS`.
@@ -37,7 +46,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from vaerested.models import FirstCame, Housing
+from vaerested.models import AgeBand, FirstCame, Gender, Housing
 from vaerested.services import partial_periods
 from vaerested.services.coverage import natural_key
 from vaerested.services.suppression import is_suppressed, suppress
@@ -75,6 +84,14 @@ COLUMNS: dict[str, list[str]] = {
     "new_cards": ["month", "first_came", "cards", *partial_periods.COLUMNS],
     "housing": ["housing", "cards", "tally_visits"],
     "activity_categories": ["category", "sessions_held", "attendance", "activities"],
+    "dashboard_reach": [
+        "target_group",
+        "centres",
+        "centre_count",
+        "known_visits",
+        "group_visits",
+        "group_share",
+    ],
 }
 #: Table name -> its counts of visits, cards or persons (suppressed).
 COUNT_COLUMNS: dict[str, list[str]] = {
@@ -84,11 +101,17 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     "new_cards": ["cards"],
     "housing": ["cards", "tally_visits"],
     "activity_categories": ["attendance"],
+    "dashboard_reach": ["known_visits", "group_visits"],
 }
 TABLES = list(COLUMNS)
 UNKNOWN = "unknown"
 CATEGORIES = (1, 2, 3)
 VIEWS = ("week", "day")
+#: Target group code -> the reach dimension and value that stand for it.
+REACH_GROUPS: dict[str, tuple[str, str]] = {
+    "young": ("age_band", AgeBand.UNDER_25.value),
+    "women": ("gender", Gender.WOMAN.value),
+}
 
 
 def with_ratios(row: dict, min_cell: int) -> dict:
@@ -100,8 +123,21 @@ def with_ratios(row: dict, min_cell: int) -> dict:
     return {**row, "visits_per_open_day": per_day, "visits_vs_typical": versus}
 
 
+def with_share(row: dict, min_cell: int) -> dict:
+    """Return a ``dashboard_reach`` row with ``group_share`` from its counts
+    (perturbed ones when protected), empty when either is suppressed."""
+    known, group = row["known_visits"], row["group_visits"]
+    hidden = any(is_suppressed(suppress(n, min_cell)) for n in (known, group))
+    share = "" if hidden or not known else round(min(group / known, 1.0), 4)
+    return {**row, "group_share": share}
+
+
 #: Table name -> function recomputing a raw row's ratios at a min-cell.
-RATIO_ROWS = {"dashboard_centres": with_ratios, "dashboard_districts": with_ratios}
+RATIO_ROWS = {
+    "dashboard_centres": with_ratios,
+    "dashboard_districts": with_ratios,
+    "dashboard_reach": with_share,
+}
 
 
 def build_dashboard(session, scope, district_code) -> list:
@@ -109,7 +145,7 @@ def build_dashboard(session, scope, district_code) -> list:
     from vaerested.checkin.operations import local_tz
     from vaerested.models.base import utcnow
     from vaerested.reports.tables import dashboard_queries as dq
-    from vaerested.reports.tables import queries
+    from vaerested.reports.tables import queries, reach
     from vaerested.reports.tables.table import Table
 
     tz = local_tz()
@@ -139,6 +175,11 @@ def build_dashboard(session, scope, district_code) -> list:
         "housing": _housing_rows(dq.housing_counts(session, scope)),
         "activity_categories": _activity_rows(
             dq.activity_categories(session, scope, tz, utcnow())
+        ),
+        "dashboard_reach": _reach_rows(
+            listed,
+            reach.reach_counts(session, scope),
+            dq.target_group_centres(session, list(REACH_GROUPS)),
         ),
     }
     return [Table(name, list(COLUMNS[name]), rows) for name, rows in tables.items()]
@@ -245,3 +286,33 @@ def _activity_rows(counts: list[tuple]) -> list[dict]:
         )
         for c in CATEGORIES
     ]
+
+
+def _reach_rows(listed: dict, counts: list[tuple], named: set) -> list[dict]:
+    """Return the ``dashboard_reach`` rows (raw counts, share at min-cell 1).
+
+    ``counts`` are the reach report's rows; a centre's visits of the period
+    are the sum of its months' (visit cells add up, keys and all).
+    """
+    rows = []
+    for code, (dimension, value) in REACH_GROUPS.items():
+        for side in ("named", "other"):
+            members = {
+                centre_id
+                for centre_id in listed
+                if ((centre_id, code) in named) == (side == "named")
+            }
+            cells = [
+                (v, n)
+                for unit, _month, centre_id, dim, v, n, _cards in counts
+                if unit == "centre" and dim == dimension and centre_id in members
+            ]
+            row = {
+                "target_group": code,
+                "centres": side,
+                "centre_count": len(members),
+                "known_visits": sum(n for v, n in cells if v is not None),
+                "group_visits": sum(n for v, n in cells if v == value),
+            }
+            rows.append(with_share(row, 1))
+    return rows

@@ -18,7 +18,9 @@ from vaerested.models import (
     ActivitySession,
     SessionAttendance,
     SessionScan,
+    TargetGroup,
 )
+from vaerested.models.centres import centre_target_groups
 from vaerested.reports.tables.cache import cached_rows
 from vaerested.reports.tables.queries import Scope, cards, centres, districts, visits
 from vaerested.services.mobility import months
@@ -28,6 +30,7 @@ activities = Activity.__table__
 sessions = ActivitySession.__table__
 attendance = SessionAttendance.__table__
 scans = SessionScan.__table__
+target_groups = TargetGroup.__table__
 
 
 def local_start(day: date, tz: tzinfo) -> datetime:
@@ -197,3 +200,20 @@ def activity_categories(
         .group_by(activities.c.category)
     )
     return [(int(c), int(n), cell(a, a_k), int(k)) for c, n, a, a_k, k in rows]
+
+
+def target_group_centres(session: Session, codes: list[str]) -> set[tuple[int, str]]:
+    """Return ``(centre_id, code)`` of the centres naming a target group of
+    ``codes`` in their offer profile (retired groups included: a profile
+    that names one still aims at it)."""
+    return {
+        (centre_id, code)
+        for centre_id, code in session.execute(
+            select(centre_target_groups.c.centre_id, target_groups.c.code)
+            .join(
+                target_groups,
+                target_groups.c.id == centre_target_groups.c.target_group_id,
+            )
+            .where(target_groups.c.code.in_(codes))
+        )
+    }

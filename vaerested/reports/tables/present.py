@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from vaerested.labels import (
     COLUMN_LABELS,
     TABLE_COLUMN_LABELS,
+    TABLE_VALUE_LABELS,
     TABLE_LABELS,
     UNKNOWN,
     UNKNOWN_LABEL,
@@ -94,6 +95,9 @@ NUMBER_KINDS: dict[str, str] = {
             "multi_centre_cards",
             "open_days",
             "days_in_period",
+            "centre_count",
+            "known_visits",
+            "group_visits",
             "sessions_held",
             "attendance",
             "activities",
@@ -118,6 +122,7 @@ NUMBER_KINDS: dict[str, str] = {
     ),
     "resident_share": "percent",
     "share_multi_centre": "percent",
+    "group_share": "percent",
     **dict.fromkeys(["date", "week", "start", "end"], "date"),
 }
 #: Decimal column -> the decimals it is shown with (files may keep more).
@@ -197,7 +202,7 @@ def cell_value(table_name: str, column: str, value: object, names: Names) -> obj
         if value == UNKNOWN:
             return str(UNKNOWN_LABEL)
         return names.districts.get(str(value), value)
-    labels = VALUE_LABELS.get(column)
+    labels = TABLE_VALUE_LABELS.get((table_name, column), VALUE_LABELS.get(column))
     if labels is not None:
         label = labels.get(_coded(value))
         return str(label) if label is not None else value
