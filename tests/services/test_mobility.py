@@ -137,4 +137,7 @@ def test_share_and_month_rows_suppress_their_ratio():
         "active_cards": 8,
         "multi_centre_cards": 6,
         "mobility_index": 0.75,
+        # A whole month: all 29 of February 2024's days lie in the period.
+        "days_in_period": 29,
+        "partial": 0,
     }

@@ -42,7 +42,8 @@ def test_csv_cells_are_neutralised_and_numbers_stay_numbers():
     assert parsed[-1] == ["7", "Plain", "<5", ""]
 
 
-def test_xlsx_cells_are_strings_never_formulas():
+def test_xlsx_cells_are_strings_never_formulas(app):
+    # The XLSX is written for people: its labels need the app's translations.
     content, _mimetype, _name = render([_table()], "xlsx", "coverage")
     sheet = load_workbook(io.BytesIO(content))["coverage"]
     cells = [sheet.cell(row=n, column=1) for n in range(2, 2 + len(HOSTILE))]
@@ -54,7 +55,7 @@ def test_xlsx_cells_are_strings_never_formulas():
     assert {c.data_type for c in numbers} == {"n"}
 
 
-def test_scheduled_files_are_neutralised_too(tmp_path):
+def test_scheduled_files_are_neutralised_too(app, tmp_path):
     (path,) = write_files([_table()], "csv", tmp_path, "p_", "coverage")
     assert path.read_text(encoding="utf-8").splitlines()[1].startswith("'=1+2,")
     (xlsx,) = write_files([_table()], "xlsx", tmp_path, "p_", "coverage")
