@@ -220,28 +220,71 @@ def test_empty_period_shows_empty_states(client, auth, db):
     assert "No visits in this period." in html
 
 
-def test_leader_sees_only_own_centre(client, auth, db):
+def test_leader_sees_own_centre_row_and_column(client, auth, db):
     world = mobility_world()
     auth.login_as("leader", centres=[world["bis"]])
     html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
-    assert not re.search(r"\b(ama|val)\b", html)
-    # Only bis counted: no transitions, no card seen at another counted centre.
+    # bis's row and column of the city's matrix (see the module docstring):
+    # ama>bis 4 cards 6 transitions, bis>ama 3, 4; val never met bis, and
+    # ama>val (no bis at either end) is not part of the leader's view.
+    assert not re.search(r"\bval\b", html)
+    assert table_rows(html, "mobility_matrix") == [
+        ["ama", "bis", "4", "6"],
+        ["bis", "ama", "3", "4"],
+    ]
+    assert download(client, "mobility", "mobility_matrix") == table_rows(
+        html, "mobility_matrix"
+    )
+    # The other centre named, both directions.
+    assert table_rows(html, "mobility_connections_bis") == [
+        [f"{world['ama'].name} (ama)", "3", "4", "4", "6"]
+    ]
+    # bis's cards k1, k2, k3, k6, each also seen at ama: 4 of 4, city-wide.
+    assert table_rows(html, "mobility_centres") == [["bis", "4", "4", "1.0"]]
+    assert table_rows(html, "mobility_summary") == [["4", "4", "1.0"]]
+    share = re.search(
+        r'data-testid="connections-share-bis">(.*?)</p>', html, flags=re.S
+    ).group(1)
+    assert "4" in share and "1.0" in share
+    # Months: January bis k1, k2, k3 (each at ama too); March bis k2 (only
+    # bis that month), k3, k6 (also ama): 3 active, 2 multi (<3).
     months = [
-        ["2024-01", "2024-01-01", "2024-01-31", "3", "0", "0.0"],
+        ["2024-01", "2024-01-01", "2024-01-31", "3", "3", "1.0"],
         ["2024-02", "2024-02-01", "2024-02-29", "0", "0", ""],
-        ["2024-03", "2024-03-01", "2024-03-31", "3", "0", "0.0"],
+        ["2024-03", "2024-03-01", "2024-03-31", "3", "<3", ""],
     ]
     assert table_rows(html, "mobility_months") == months
     assert download(client, "mobility", "mobility_months") == months
-    assert table_rows(html, "mobility_centres") == [["bis", "4", "0", "0.0"]]
-    assert len(table_rows(html, "mobility_links")[0]) == 1  # "no data"
-    assert 'data-testid="mobility-links"' not in html
+    assert table_rows(html, "mobility_links") == [
+        ["ama", "bis", "6", "4"],
+        ["bis", "ama", "4", "3"],
+    ]
     assert client.get(f"/reports/mobility?{PERIOD}&centre=ama").status_code == 403
     html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
     # Visits at bis: k1 Jan 3, k2 Jan 3 + Mar 1, k6 Mar 2 (home 1: 3 cards, 4
     # visits); k3 Jan 3 + Mar 5 (home 2: 1 card, 2 visits).
     assert table_rows(html, "flows") == [["1", "1", "3", "4"], ["2", "1", "<3", "<3"]]
     assert download(client, "coverage", "flows") == table_rows(html, "flows")
+
+
+@pytest.mark.parametrize("extra", ["", "&centre=bis", "&district=1", "&district=2"])
+def test_leader_never_sees_cells_without_own_centre(client, auth, db, extra):
+    """Permission boundary: whatever the filter, a leader's matrix and rows all
+    have the leader's centre at one end; a district without it shows nothing."""
+    world = mobility_world()
+    auth.login_as("leader", centres=[world["bis"]])
+    matrix = download(client, "mobility", "mobility_matrix", extra)
+    centres = download(client, "mobility", "mobility_centres", extra)
+    assert all("bis" in row[:2] for row in matrix)
+    assert all(row[0] == "bis" for row in centres)
+    if extra == "&district=2":  # bis lies in district 1: nothing of it there
+        assert matrix == centres == []
+        summary = download(client, "mobility", "mobility_summary", extra)
+        assert summary == [["0", "0", ""]]
+    else:
+        assert len(matrix) == 2 and len(centres) == 1
+    html = client.get(f"/reports/mobility?{PERIOD}{extra}").get_data(as_text=True)
+    assert not re.search(r"(ama → val|val → ama): (?!not part of this view)", html)
 
 
 def test_staff_and_anonymous_are_refused(client, auth, db):

@@ -9,7 +9,7 @@ module, fed the same tables.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask import (
@@ -45,6 +45,7 @@ from vaerested.reports.tables.build import (
     Table,
     build_report,
     protect_tables,
+    resolve_scope,
 )
 from vaerested.services.protection import protect
 
@@ -103,6 +104,10 @@ class PageRequest:
     #: The page's query arguments (``?by=``, ``?measure=``): hooks read these,
     #: never ``flask.request``.
     args: Mapping[str, str] = field(default_factory=dict)
+    #: The slugs of the centres the filter resolves to (None: no filter).
+    shown: frozenset[str] | None = None
+    #: Every centre's slug -> name (centre names are public).
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 def _period_form() -> PeriodForm:
@@ -135,6 +140,19 @@ def _scope(form: PeriodForm) -> tuple[list[int] | None, str | None]:
     return centre_ids, district
 
 
+def _shown(centre_ids: list[int] | None, district: str | None) -> frozenset | None:
+    """Return the slugs of the centres a filter resolves to (None: no filter).
+
+    :raises ReportError: on an unknown district.
+    """
+    scope = resolve_scope(db.session, _today(), _today(), centre_ids, district)
+    if scope.centre_ids is None:
+        return None
+    return frozenset(
+        db.session.scalars(select(Centre.slug).where(Centre.id.in_(scope.centre_ids)))
+    )
+
+
 def _min_cell() -> int:
     """Return the pages' min-cell: config ``EXPORT_MIN_CELL``, never below the
     floor (``EXPORT_MIN_CELL_FLOOR``): a page always shows protected figures."""
@@ -162,11 +180,19 @@ def _build(
     if not form.validate():
         return None
     centre_ids, district = _scope(form)
+    names = dict(db.session.execute(select(Centre.slug, Centre.name)).all())
     page = PageRequest(
-        form.start.data, form.end.data, centre_ids, district, _min_cell(), request.args
+        form.start.data,
+        form.end.data,
+        centre_ids,
+        district,
+        _min_cell(),
+        request.args,
+        names=names,
     )
     with cache.caching(db.session, _today()) as state:
         try:
+            page = replace(page, shown=_shown(centre_ids, district))
             raw = build_report(
                 report,
                 form.start.data,
