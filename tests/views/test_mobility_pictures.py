@@ -284,7 +284,9 @@ def test_leader_never_sees_cells_without_own_centre(client, auth, db, extra):
     else:
         assert len(matrix) == 2 and len(centres) == 1
     html = client.get(f"/reports/mobility?{PERIOD}{extra}").get_data(as_text=True)
-    assert not re.search(r"(ama → val|val → ama): (?!not part of this view)", html)
+    assert not re.search(
+        r"(ama → val|val → ama): (?!ikke en del af denne visning)", html
+    )
 
 
 def test_staff_and_anonymous_are_refused(client, auth, db):
