@@ -67,7 +67,7 @@ def load_names(session: Session) -> Names:
 
 
 #: Columns holding a centre slug, and a district code.
-CENTRE_COLUMNS = frozenset({"centre", "from_centre", "to_centre"})
+CENTRE_COLUMNS = frozenset({"centre", "from_centre", "to_centre", "other_centre"})
 DISTRICT_COLUMNS = frozenset({"district", "home_district", "centre_district"})
 
 #: Column -> how its values are written: "int" (a count, with thousands
@@ -96,6 +96,10 @@ NUMBER_KINDS: dict[str, str] = {
             "sessions_held",
             "attendance",
             "activities",
+            "cards_to",
+            "transitions_to",
+            "cards_from",
+            "transitions_from",
         ],
         "int",
     ),
