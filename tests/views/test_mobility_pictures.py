@@ -400,3 +400,23 @@ def test_long_period_has_a_row_per_month(client, auth, db):
         ["5", "3", "0,60"],
         ["<3", "0", ""],
     ]
+
+
+def test_heat_map_titles_write_counts_for_the_locale(app):
+    """A heat-map cell's title is a page number like any other: Babel-formatted;
+    protected markers stay as they are, a cell outside the view says so."""
+    from flask_babel import force_locale
+
+    from vaerested.reports.pages.charts import heatmap
+
+    values = {("A", "B"): 1234, ("B", "A"): "<3", ("B", "C"): 5}
+    with app.test_request_context("/"):
+        with force_locale("da"):
+            heat = heatmap(["A", "B", "C"], values, shown={"B"})
+        titles = {c.title: (c.shown, c.css) for c in heat.cells}
+        assert titles["A → B: 1.234"] == (1234, "heat-5")
+        assert titles["B → A: <3"] == ("<3", "heat-suppressed")
+        assert titles["A → C: ikke en del af denne visning"] == ("", "heat-hidden")
+        with force_locale("en"):
+            heat = heatmap(["A", "B"], values)
+        assert "A → B: 1,234" in {c.title for c in heat.cells}

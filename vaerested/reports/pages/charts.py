@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from vaerested.reports.tables.present import format_value
 from vaerested.services.mobility import cell_shown
 from vaerested.services.suppression import is_suppressed
 
@@ -138,7 +139,8 @@ def heatmap(
     largest shown count; suppressed cells get ``heat-suppressed``. Under a
     filter to the ``shown`` centres, a cell with none of them at either end is
     not part of the view (:func:`~vaerested.services.mobility.cell_shown`):
-    it is left blank (``heat-hidden``), never drawn as 0.
+    it is left blank (``heat-hidden``), never drawn as 0. A cell's title
+    writes its count for the page's locale ("1.234" in Danish).
     """
     # Room for the labels: centre names are longer than slugs (11px text).
     cell, offset = 36, max(110, label_width(labels) + 16)
@@ -150,14 +152,15 @@ def heatmap(
     for row, a in enumerate(labels):
         for col, b in enumerate(labels):
             value = values.get((a, b), 0)
+            written = format_value(value, "int")
             if a == b:
-                shown_value, css, title = "", "heat-diagonal", f"{a} → {b}: {value}"
+                shown_value, css, title = "", "heat-diagonal", f"{a} → {b}: {written}"
             elif not cell_shown(a, b, shown):
                 shown_value, css = "", "heat-hidden"
                 title = _("%(a)s → %(b)s: not part of this view", a=a, b=b)
             else:
                 shown_value, css = value, heat_class(value, top)
-                title = f"{a} → {b}: {value}"
+                title = f"{a} → {b}: {written}"
             chart.cells.append(
                 HeatCell(
                     offset + col * cell, offset + row * cell, shown_value, css, title
