@@ -53,10 +53,17 @@ def test_xlsx_json_and_filters(app, db, runner, tmp_path):
         "--district", "1",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    # Only alpha and beta: c1 alpha, beta | (gamma) | alpha, beta -> a>b twice
-    # and b>a once; c2 alpha | (gamma) | beta -> a>b.
+    # District 1 (alpha, beta) chooses cells, not visits: every city-wide cell
+    # (tests/test_reports.py) has alpha or beta at one end, so all are shown;
+    # c1's beta | gamma | alpha is b>g, g>a, never a made-up b>a.
     assert (tmp_path / "mobility_matrix.csv").read_text() == (
-        "from_centre,to_centre,cards,transitions\nalpha,beta,2,3\nbeta,alpha,1,1\n"
+        "from_centre,to_centre,cards,transitions\n"
+        "alpha,beta,1,2\nalpha,gamma,2,2\nbeta,gamma,1,1\n"
+        "gamma,alpha,2,2\ngamma,beta,1,1\n"
+    )
+    assert (tmp_path / "mobility_centres.csv").read_text() == (
+        "centre,active_cards,multi_centre_cards,share_multi_centre\n"
+        "alpha,3,3,1.0\nbeta,4,2,0.5\n"
     )
 
 

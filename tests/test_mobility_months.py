@@ -1,4 +1,9 @@
-"""The mobility months from one grouped pass equal each month counted on its own."""
+"""The mobility months from one grouped pass equal each month counted on its own.
+
+Also under a filter (DOMAIN.md, "Filters and mobility"): a month's figures are
+then the active cards of the filtered centres that month, of which
+multi-centre those seen at two or more centres anywhere that month.
+"""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -38,16 +43,19 @@ def _world(db):
     return centres, cards
 
 
-def _expected(visits, cards, first: date, last: date) -> tuple:
-    """Count active and multi-centre cards of first..last, with their key sums."""
+def _expected(visits, cards, first: date, last: date, shown=None) -> tuple:
+    """Count active and multi-centre cards of first..last, with their key sums;
+    with ``shown`` (centre ids) only the cards with a visit at one of them,
+    multi-centre by their visits at every centre."""
     centres_of: dict[int, set] = {}
     for card, centre, day in visits:
         if card is not None and first <= day <= last:
             centres_of.setdefault(card, set()).add(centre)
-    multi = [c for c, here in centres_of.items() if len(here) >= 2]
+    active = [c for c, here in centres_of.items() if shown is None or here & shown]
+    multi = [c for c in active if len(centres_of[c]) >= 2]
     key = {c.id: c.record_key for c in cards}
     return (
-        (len(centres_of), sum(key[c] for c in centres_of) % 256),
+        (len(active), sum(key[c] for c in active) % 256),
         (len(multi), sum(key[c] for c in multi) % 256),
     )
 
@@ -61,8 +69,11 @@ def _expected(visits, cards, first: date, last: date) -> tuple:
     st.lists(VISIT, max_size=60),
     st.integers(0, 40),
     st.integers(0, 150),
+    st.frozensets(st.integers(0, 2)),
 )
-def test_months_in_one_pass_equal_each_month_on_its_own(app, db, data, lo, span):
+def test_months_in_one_pass_equal_each_month_on_its_own(
+    app, db, data, lo, span, picked
+):
     centres, cards = _world(db)
     seen, visits = set(), []
     for card_no, centre_no, day, hour in data:
@@ -90,6 +101,19 @@ def test_months_in_one_pass_equal_each_month_on_its_own(app, db, data, lo, span)
         assert ((active, active.key), (multi, multi.key)) == expected, month
         # And the same as the period's own summary query over that month.
         _, totals = queries.mobility_counts(db.session, Scope(first, last))
+        assert (active, multi) == totals
+        assert (active.key, multi.key) == (totals[0].key, totals[1].key)
+    # Filtered to some centres: every visit still counts for multi-centre.
+    shown = {centres[i].id for i in picked}
+    filtered = Scope(start, end, tuple(sorted(shown)))
+    for (month, active, multi), (_, first, last) in zip(
+        queries.mobility_months(db.session, filtered), months(start, end), strict=True
+    ):
+        expected = _expected(visits, cards, first, last, shown)
+        assert ((active, active.key), (multi, multi.key)) == expected, month
+        _, totals = queries.mobility_counts(
+            db.session, Scope(first, last, filtered.centre_ids)
+        )
         assert (active, multi) == totals
         assert (active.key, multi.key) == (totals[0].key, totals[1].key)
     # The export's table at min-cell 1 carries the same raw counts.

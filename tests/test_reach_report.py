@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.presented import shown_rows
 from tests.factories import (
     create_card,
     create_centre,
@@ -26,6 +25,7 @@ from tests.factories import (
     create_target_group,
     create_visit,
 )
+from tests.presented import shown_rows
 from tests.views.test_reports_pages import table_rows
 from vaerested.models import AgeBand, Card, Centre, District, Gender, Visit, VisitSource
 from vaerested.reports.tables.build import REPORTS, build_report
@@ -329,7 +329,9 @@ def test_page_shows_the_downloads_and_charts(app, client, auth, db, world):
     html = response.get_data(as_text=True)
     for name in REPORTS["reach"]:
         # The page shows the file's rows as a person reads them (Danish).
-        assert table_rows(html, name) == shown_rows(name, _csv(client, name, PERIOD)), name
+        assert table_rows(html, name) == shown_rows(name, _csv(client, name, PERIOD)), (
+            name
+        )
     assert 'data-testid="protection-note"' in html
     for chart in ("age_band-chart", "gender-chart"):
         assert f'data-testid="{chart}"' in html

@@ -218,6 +218,46 @@ def test_golden_suppressed_at_five(app, db):
     ]
 
 
+def test_filtered_mobility_protected_as_the_city(app, db):
+    """At the default min-cell a filtered view shows the city's protected cells:
+    the same count with the same cell key, so the same perturbed figure, and
+    a centre's own summary equals its row (its cards, the same keys)."""
+    import random
+
+    rng = random.Random(14)
+    district = create_district("1")
+    centres = [create_centre(s, district) for s in ("ka", "lo", "mu", "ny")]
+    for _ in range(60):
+        card = create_card()
+        for day in rng.sample(range(8, 11), rng.randint(1, 3)):
+            create_visit(rng.choice(centres), card, utc(day, rng.randint(8, 18)))
+    city = {t.name: t.rows for t in build_report("mobility", START, END, min_cell=5)}
+    raw = {t.name: t.rows for t in build_report("mobility", START, END, min_cell=1)}
+    assert city["mobility_matrix"] != raw["mobility_matrix"]  # perturbed
+    ka = centres[0]
+    got = {
+        t.name: t.rows
+        for t in build_report("mobility", START, END, min_cell=5, centre_ids=[ka.id])
+    }
+    assert got["mobility_matrix"] == [
+        r for r in city["mobility_matrix"] if "ka" in (r["from_centre"], r["to_centre"])
+    ]
+    assert got["mobility_matrix"]  # ka has links to every other centre
+    [row] = got["mobility_centres"]
+    assert row in city["mobility_centres"]
+    assert got["mobility_summary"] == [
+        {
+            "active_cards": row["active_cards"],
+            "multi_centre_cards": row["multi_centre_cards"],
+            "mobility_index": row["share_multi_centre"],
+        }
+    ]
+    for table in ("mobility_matrix", "mobility_centres"):
+        for r in got[table]:
+            for column in COUNT_COLUMNS[table]:
+                assert r[column] == "<5" or r[column] == 0 or r[column] >= 5
+
+
 def test_golden_json_and_geojson(app, db, tmp_path):
     golden_world()
     tables = build_report("coverage", START, END, min_cell=3)
@@ -324,17 +364,82 @@ def test_xlsx_reads_back(app, db, tmp_path, report):
                 assert isinstance(value, int) or value == "<3", (column, value)
 
 
+def _mobility(**filters) -> dict:
+    tables = build_report("mobility", START, END, min_cell=1, **filters)
+    return {t.name: t.rows for t in tables}
+
+
+def _link(a: str, b: str, cards: int, transitions: int) -> dict:
+    return {
+        "from_centre": a,
+        "to_centre": b,
+        "cards": cards,
+        "transitions": transitions,
+    }
+
+
 def test_filters(app, db):
     world = golden_world()
-    alpha, gamma = world["alpha"].id, world["gamma"].id
-    # Only alpha and gamma: c1 alpha | gamma | alpha -> a>g, g>a; c2 alpha,
-    # gamma | gamma -> a>g; c3 gamma | alpha | gamma -> g>a, a>g.
-    tables = build_report("mobility", START, END, min_cell=1, centre_ids=[alpha, gamma])
-    matrix = {t.name: t for t in tables}["mobility_matrix"].rows
-    assert matrix == [
-        {"from_centre": "alpha", "to_centre": "gamma", "cards": 3, "transitions": 3},
-        {"from_centre": "gamma", "to_centre": "alpha", "cards": 2, "transitions": 2},
+    alpha, beta, gamma = (world[s].id for s in ("alpha", "beta", "gamma"))
+    # Mobility filters choose cells and rows, never visits (DOMAIN.md): the
+    # city-wide cells (see above) a>b 1/2, a>g 2/2, b>g 1/1, g>a 2/2, g>b 1/1.
+    # Alpha and gamma: every cell has alpha or gamma at one end, so all five
+    # are shown with their city-wide figures. Active cards at alpha or gamma:
+    # c1, c2, c3, c6; of these c1, c2, c3 visited two or more centres.
+    got = _mobility(centre_ids=[alpha, gamma])
+    assert got["mobility_matrix"] == [
+        _link("alpha", "beta", 1, 2),
+        _link("alpha", "gamma", 2, 2),
+        _link("beta", "gamma", 1, 1),
+        _link("gamma", "alpha", 2, 2),
+        _link("gamma", "beta", 1, 1),
     ]
+    assert [
+        (r["centre"], r["active_cards"], r["multi_centre_cards"])
+        for r in got["mobility_centres"]
+    ] == [("alpha", 3, 3), ("gamma", 4, 3)]
+    assert got["mobility_summary"] == [
+        {"active_cards": 4, "multi_centre_cards": 3, "mobility_index": 0.75}
+    ]
+    # Beta alone (a leader's view): its row and column, the other centres
+    # named; beta's cards c1, c2, c4, c5, of which c1 and c2 multi-centre
+    # (city-wide, not 0 as when only beta's visits counted).
+    got = _mobility(centre_ids=[beta])
+    assert got["mobility_matrix"] == [
+        _link("alpha", "beta", 1, 2),
+        _link("beta", "gamma", 1, 1),
+        _link("gamma", "beta", 1, 1),
+    ]
+    assert got["mobility_centres"] == [
+        {
+            "centre": "beta",
+            "active_cards": 4,
+            "multi_centre_cards": 2,
+            "share_multi_centre": 0.5,
+        }
+    ]
+    assert got["mobility_summary"] == [
+        {"active_cards": 4, "multi_centre_cards": 2, "mobility_index": 0.5}
+    ]
+    assert [
+        (r["month"], r["active_cards"], r["multi_centre_cards"])
+        for r in got["mobility_months"]
+    ] == [("2024-01", 4, 2)]
+    # District 2: gamma and the inactive delta (no card visits, no row).
+    got = _mobility(district_code="2")
+    assert got["mobility_matrix"] == [
+        _link("alpha", "gamma", 2, 2),
+        _link("beta", "gamma", 1, 1),
+        _link("gamma", "alpha", 2, 2),
+        _link("gamma", "beta", 1, 1),
+    ]
+    assert [r["centre"] for r in got["mobility_centres"]] == ["gamma"]
+    assert got["mobility_summary"][0]["active_cards"] == 4
+    # No centres: nothing shown.
+    got = _mobility(centre_ids=[])
+    assert got["mobility_matrix"] == got["mobility_centres"] == []
+    assert got["mobility_summary"][0]["active_cards"] == 0
+    # Visits and coverage still count only the chosen centres' visits.
     # District 2: gamma and the inactive delta.
     visits = build_report("visits", START, END, min_cell=1, district_code="2")[0].rows
     assert [(r["date"], r["centre"], r["visits"]) for r in visits] == [
@@ -346,6 +451,62 @@ def test_filters(app, db):
     coverage = build_report("coverage", START, END, min_cell=1, district_code="2")
     assert [r["district"] for r in coverage[0].rows] == ["2"]
     assert build_report("visits", START, END, min_cell=1, centre_ids=[])[0].rows == []
+
+
+def test_a_filter_never_invents_transitions(app, db):
+    """A card going beta -> alfa -> gamma makes no beta -> gamma under a filter
+    to beta and gamma (issue #14), and the leader's share is city-wide."""
+    district = create_district("1")
+    alfa, beta, gamma = (create_centre(s, district) for s in ("alfa", "beta", "gamma"))
+    x, y, z = create_card(), create_card(), create_card()
+    raw = [
+        (x, beta, utc(8, 9)),
+        (x, alfa, utc(8, 12)),
+        (x, gamma, utc(9, 9)),
+        (y, beta, utc(8, 10)),
+        (y, gamma, utc(10, 9)),
+        (z, alfa, utc(9, 10)),
+    ]
+    for card, centre, moment in raw:
+        create_visit(centre, card, moment)
+    # The expectations by a plain walk over the raw visits, city-wide.
+    sequences: dict[int, list] = {}
+    for card, centre, _ in sorted(raw, key=lambda v: (v[2], v[1].slug)):
+        sequences.setdefault(card.id, []).append(centre.slug)
+    cells: dict[tuple, list] = {}
+    for card, seq in sequences.items():
+        for a, b in zip(seq, seq[1:], strict=False):
+            if a != b:
+                cells.setdefault((a, b), []).append(card)
+    shown = {"beta", "gamma"}
+    expected = [
+        _link(a, b, len(set(found)), len(found))
+        for (a, b), found in sorted(cells.items())
+        if a in shown or b in shown
+    ]
+    assert expected == [  # and by hand: x b>a, a>g; y b>g
+        _link("alfa", "gamma", 1, 1),
+        _link("beta", "alfa", 1, 1),
+        _link("beta", "gamma", 1, 1),
+    ]
+    got = _mobility(centre_ids=[beta.id, gamma.id])
+    assert got["mobility_matrix"] == expected
+    # Beta's cards x, y: both seen at another centre; gamma's x, y likewise.
+    assert [
+        (r["centre"], r["active_cards"], r["multi_centre_cards"])
+        for r in got["mobility_centres"]
+    ] == [("beta", 2, 2), ("gamma", 2, 2)]
+    # The summary: cards of beta or gamma (x, y), both multi-centre; z (alfa
+    # only) is not among them.
+    assert got["mobility_summary"][0] == {
+        "active_cards": 2,
+        "multi_centre_cards": 2,
+        "mobility_index": 1.0,
+    }
+    city = _mobility()
+    assert city["mobility_summary"][0]["active_cards"] == 3
+    # Each shown cell is the city's cell, figure for figure.
+    assert all(c in city["mobility_matrix"] for c in got["mobility_matrix"])
 
 
 # --- property tests: the SQL reports against a straightforward computation ---
@@ -405,6 +566,15 @@ def reference(world, visits, start, end):
             cards = cards | {v["card_id"]}
         flows[key] = (cards, n + 1)
     out["flows"] = sorted((h, c, len(cs), n) for (h, c), (cs, n) in flows.items())
+    out.update(reference_mobility(slug, rows))
+    return out
+
+
+def reference_mobility(slug: dict, rows: list[dict], shown=None) -> dict:
+    """Compute the mobility tables the plain way: each card's visits at every
+    centre in time order (ties by slug); a filter (``shown`` slugs) keeps the
+    cells with a shown centre at either end, the shown centres' rows, and as
+    the summary the cards with a visit at a shown centre."""
     by_card = {}
     for v in rows:
         if v["card_id"] is not None:
@@ -418,9 +588,11 @@ def reference(world, visits, start, end):
             if a != b:
                 cards, n = cells.get((a, b), (set(), 0))
                 cells[a, b] = (cards | {card}, n + 1)
+    out = {}
     out["mobility_matrix"] = [
         {"from_centre": a, "to_centre": b, "cards": len(cs), "transitions": n}
         for (a, b), (cs, n) in sorted(cells.items())
+        if shown is None or a in shown or b in shown
     ]
     multi = {card for card, seq in by_card.items() if len({s for _, s in seq}) > 1}
     per_centre = {}
@@ -435,8 +607,14 @@ def reference(world, visits, start, end):
             "share_multi_centre": round(len(cs & multi) / len(cs), 4),
         }
         for s, cs in sorted(per_centre.items())
+        if shown is None or s in shown
     ]
-    out["mobility_summary"] = (len(by_card), len(multi))
+    active = {
+        card
+        for card, seq in by_card.items()
+        if shown is None or {s for _, s in seq} & set(shown)
+    }
+    out["mobility_summary"] = (len(active), len(active & multi))
     return out
 
 
@@ -457,21 +635,9 @@ def prop_world(app, db):
     }
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@example(  # a tie between "mid" (lower id) and "alp" (earlier slug)
-    raw=[(0, 0, 0, 9, None), (0, 1, 0, 9, None), (0, 2, 1, 8, 0)], span=(0, 1)
-)
-@given(
-    raw=st.lists(visit_strategy, max_size=30),
-    span=st.tuples(st.integers(0, 3), st.integers(0, 3)),
-)
-def test_reports_match_reference(app, db, prop_world, raw, span):
-    world = prop_world
-    db.session.execute(delete(Visit.__table__))
+def insert_visits(session, world, raw) -> list[dict]:
+    """Insert the drawn visits (deduplicated as the scanner does); return them."""
+    session.execute(delete(Visit.__table__))
     kept = {}
     for i, (card_i, centre_i, day, hour, home_i) in enumerate(raw):
         card = world["cards"][card_i] if card_i is not None else None
@@ -498,7 +664,25 @@ def test_reports_match_reference(app, db, prop_world, raw, span):
             kept[key] = row  # dedup: one card visit per centre and day, earliest
     visits = list(kept.values())
     if visits:
-        db.session.execute(insert(Visit.__table__), visits)
+        session.execute(insert(Visit.__table__), visits)
+    return visits
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@example(  # a tie between "mid" (lower id) and "alp" (earlier slug)
+    raw=[(0, 0, 0, 9, None), (0, 1, 0, 9, None), (0, 2, 1, 8, 0)], span=(0, 1)
+)
+@given(
+    raw=st.lists(visit_strategy, max_size=30),
+    span=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+)
+def test_reports_match_reference(app, db, prop_world, raw, span):
+    world = prop_world
+    visits = insert_visits(db.session, world, raw)
     start = DAY0 + timedelta(days=min(span))
     end = DAY0 + timedelta(days=max(span))
     expected = reference(world, visits, start, end)
@@ -538,5 +722,57 @@ def test_reports_match_reference(app, db, prop_world, raw, span):
             "days_in_period": (end - start).days + 1,
             "partial": 1,
         }
+    ]
+    db.session.rollback()
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@example(  # zed -> mid -> alp: a filter to zed and alp makes no zed -> alp
+    raw=[(0, 2, 0, 8, None), (0, 0, 0, 9, None), (0, 1, 1, 8, None)],
+    span=(0, 1),
+    picked=frozenset({1, 2}),
+)
+@given(
+    raw=st.lists(visit_strategy, max_size=30),
+    span=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    picked=st.frozensets(st.integers(0, 2)),
+)
+def test_filtered_mobility_matches_reference(app, db, prop_world, raw, span, picked):
+    """Under a filter the mobility tables equal the plain walk over every visit,
+    with the cells, rows and summary the filter chooses (DOMAIN.md)."""
+    world = prop_world
+    visits = insert_visits(db.session, world, raw)
+    start = DAY0 + timedelta(days=min(span))
+    end = DAY0 + timedelta(days=max(span))
+    slug = {c.id: c.slug for c in world["centres"]}
+    rows = [v for v in visits if start <= v["visit_date"] <= end]
+    shown = {world["centres"][i].slug for i in picked}
+    expected = reference_mobility(slug, rows, shown)
+    got = {
+        t.name: t.rows
+        for t in build_report(
+            "mobility",
+            start,
+            end,
+            min_cell=1,
+            centre_ids=[world["centres"][i].id for i in picked],
+        )
+    }
+    assert got["mobility_matrix"] == expected["mobility_matrix"]
+    assert got["mobility_centres"] == expected["mobility_centres"]
+    active, multi = expected["mobility_summary"]
+    summary = {
+        "active_cards": active,
+        "multi_centre_cards": multi,
+        "mobility_index": round(multi / active, 4) if active else "",
+    }
+    assert got["mobility_summary"] == [summary]
+    assert got["mobility_months"] == [
+        {"month": "2024-03", "start": start.isoformat(), "end": end.isoformat()}
+        | summary
     ]
     db.session.rollback()

@@ -136,6 +136,12 @@ COLUMN_LABELS = {
     "sessions_held": _l("Sessions held"),
     "attendance": _l("Attendance"),
     "activities": _l("Activities held"),
+    # The mobility page's connections of a shown centre (page only, no file).
+    "other_centre": _l("Other centre"),
+    "cards_to": _l("Cards going there next"),
+    "transitions_to": _l("Transitions there"),
+    "cards_from": _l("Cards coming from there"),
+    "transitions_from": _l("Transitions from there"),
 }
 #: ``(table, column)`` -> a label where a column means more in one table.
 TABLE_COLUMN_LABELS = {

@@ -74,7 +74,9 @@ def report_world(app, db) -> dict:
         today - timedelta(days=20), today, "Test", epsilon=1.0, actor=admin
     )
     db.session.commit()
-    run = enqueue_run("visits", "csv", Period(today - timedelta(days=9), today), 5, admin.id)
+    run = enqueue_run(
+        "visits", "csv", Period(today - timedelta(days=9), today), 5, admin.id
+    )
     db.session.commit()
     run_queued(app, run.id)
     db.session.expire_all()
@@ -150,7 +152,9 @@ def test_report_and_admin_pages_pass_axe(app, launch_browser, live_server, db, s
         if path == "/reports/coverage":
             page.wait_for_selector("#coverage-map[data-ready='1']")
         # Folded long tables are checked open, as the print view shows them.
-        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        page.evaluate(
+            "document.querySelectorAll('details').forEach(d => d.open = true)"
+        )
         found[path] = axe_serious(page)
     page.goto(f"{live_server}/calendar/")
     found["/calendar/ (staff)"] = axe_serious(page)

@@ -34,6 +34,35 @@ def test_transitions_in_time_order_ties_by_slug():
     assert transitions(rows) == [(1, "a", "b"), (1, "b", "c"), (1, "c", "a")]
 
 
+def test_a_filter_chooses_cells_and_rows_never_visits():
+    rows = [
+        # x: beta | alfa | gamma; y: beta | gamma; z: alfa only
+        VisitRow(1, "beta", at(1, 9)),
+        VisitRow(1, "alfa", at(2, 9)),
+        VisitRow(1, "gamma", at(3, 9)),
+        VisitRow(2, "beta", at(1, 9)),
+        VisitRow(2, "gamma", at(3, 9)),
+        VisitRow(3, "alfa", at(2, 9)),
+    ]
+    shown = compute_mobility(rows, shown={"beta", "gamma"})
+    # Cells with beta or gamma at one end; x makes no beta>gamma.
+    assert shown.matrix == {
+        ("alfa", "gamma"): (1, 1),
+        ("beta", "alfa"): (1, 1),
+        ("beta", "gamma"): (1, 1),
+    }
+    assert shown.centres == {"beta": (2, 2), "gamma": (2, 2)}
+    assert (shown.active_cards, shown.multi_centre_cards) == (2, 2)
+    beta = compute_mobility(rows, shown={"beta"})
+    assert set(beta.matrix) == {("beta", "alfa"), ("beta", "gamma")}
+    assert (beta.active_cards, beta.multi_centre_cards) == beta.centres["beta"]
+    alfa = compute_mobility(rows, shown={"alfa"})
+    assert (alfa.active_cards, alfa.multi_centre_cards) == (2, 1)  # x yes, z no
+    assert compute_mobility(rows, shown=set()).matrix == {}
+    city = compute_mobility(rows)
+    assert (city.active_cards, city.multi_centre_cards) == (3, 2)
+
+
 def test_compute_mobility_by_hand():
     rows = [
         # card 1: a | b | a | b -> a>b twice, b>a once

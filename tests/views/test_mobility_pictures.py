@@ -30,6 +30,7 @@ import pytest
 from tests.factories import create_card, create_centre, create_district, create_visit
 from tests.presented import shown_rows
 from tests.views.test_reports_pages import table_rows
+from vaerested.reports.pages.pictures import CONNECTION_COLUMNS
 
 PERIOD = "start=2024-01-01&end=2024-03-31"
 AMA, BIS, VAL = "Amagerhuset", "Bispebjerg Café", "Valby Værested"
@@ -127,9 +128,27 @@ def test_mobility_page_numbers_and_pictures(client, auth, db):
     # The page shows the file's rows as a person reads them (Danish by default).
     shown = {
         "mobility_months": [
-            ["jan. 2024", "1. jan. 2024", "31. jan. 2024", "8", "4", "0,50", "31", "Nej"],
+            [
+                "jan. 2024",
+                "1. jan. 2024",
+                "31. jan. 2024",
+                "8",
+                "4",
+                "0,50",
+                "31",
+                "Nej",
+            ],
             ["feb. 2024", "1. feb. 2024", "29. feb. 2024", "0", "0", "", "29", "Nej"],
-            ["mar. 2024", "1. mar. 2024", "31. mar. 2024", "5", "3", "0,60", "31", "Nej"],
+            [
+                "mar. 2024",
+                "1. mar. 2024",
+                "31. mar. 2024",
+                "5",
+                "3",
+                "0,60",
+                "31",
+                "Nej",
+            ],
         ],
         "mobility_centres": [
             [AMA, "7", "6", "85,7 %"],
@@ -255,27 +274,66 @@ def test_empty_period_shows_empty_states(client, auth, db):
     assert "No visits in this period." in html
 
 
-def test_leader_sees_only_own_centre(client, auth, db):
+def test_leader_sees_own_centre_row_and_column(client, auth, db):
     world = mobility_world()
     auth.login_as("leader", centres=[world["bis"]])
     html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
+    # bis's row and column of the city's matrix (see the module docstring):
+    # ama>bis 4 cards 6 transitions, bis>ama 3, 4; val never met bis, and
+    # ama>val (no bis at either end) is not part of the leader's view. The
+    # files keep the slugs, the page names the centres.
     assert not re.search(r"\b(ama|val)\b", html)
-    assert AMA not in html and VAL not in html
-    # Only bis counted: no transitions, no card seen at another counted centre.
+    assert VAL not in html
+    matrix = [["ama", "bis", "4", "6"], ["bis", "ama", "3", "4"]]
+    assert download(client, "mobility", "mobility_matrix") == matrix
+    assert table_rows(html, "mobility_matrix") == [
+        [AMA, BIS, "4", "6"],
+        [BIS, AMA, "3", "4"],
+    ]
+    assert table_rows(html, "mobility_matrix") == shown_rows("mobility_matrix", matrix)
+    # The other centre named (its name, as every page table shows centres),
+    # both directions: to ama 3 cards / 4 transitions, from ama 4 / 6.
+    connections = [["ama", "3", "4", "4", "6"]]
+    assert table_rows(html, "mobility_connections_bis") == [[AMA, "3", "4", "4", "6"]]
+    assert table_rows(html, "mobility_connections_bis") == shown_rows(
+        "mobility_connections_bis", connections, columns=CONNECTION_COLUMNS
+    )
+    # bis's cards k1, k2, k3, k6, each also seen at ama: 4 of 4, city-wide.
+    centres = [["bis", "4", "4", "1.0"]]
+    summary = [["4", "4", "1.0"]]
+    assert download(client, "mobility", "mobility_centres") == centres
+    assert download(client, "mobility", "mobility_summary") == summary
+    assert table_rows(html, "mobility_centres") == [[BIS, "4", "4", "100,0 %"]]
+    assert table_rows(html, "mobility_centres") == shown_rows(
+        "mobility_centres", centres
+    )
+    assert table_rows(html, "mobility_summary") == [["4", "4", "1,00"]]
+    assert table_rows(html, "mobility_summary") == shown_rows(
+        "mobility_summary", summary
+    )
+    share = re.search(
+        r'data-testid="connections-share-bis">(.*?)</p>', html, flags=re.S
+    ).group(1)
+    assert f"Af de 4 kort med et besøg på {BIS} har 4 også besøgt" in share
+    assert "100,0 %" in share
+    # Months: January bis k1, k2, k3 (each at ama too); March bis k2 (only
+    # bis that month), k3, k6 (also ama): 3 active, 2 multi (<3).
     months = [
-        ["2024-01", "2024-01-01", "2024-01-31", "3", "0", "0.0", "31", "0"],
+        ["2024-01", "2024-01-01", "2024-01-31", "3", "3", "1.0", "31", "0"],
         ["2024-02", "2024-02-01", "2024-02-29", "0", "0", "", "29", "0"],
-        ["2024-03", "2024-03-01", "2024-03-31", "3", "0", "0.0", "31", "0"],
+        ["2024-03", "2024-03-01", "2024-03-31", "3", "<3", "", "31", "0"],
     ]
     assert table_rows(html, "mobility_months") == [
-        ["jan. 2024", "1. jan. 2024", "31. jan. 2024", "3", "0", "0,00", "31", "Nej"],
+        ["jan. 2024", "1. jan. 2024", "31. jan. 2024", "3", "3", "1,00", "31", "Nej"],
         ["feb. 2024", "1. feb. 2024", "29. feb. 2024", "0", "0", "", "29", "Nej"],
-        ["mar. 2024", "1. mar. 2024", "31. mar. 2024", "3", "0", "0,00", "31", "Nej"],
+        ["mar. 2024", "1. mar. 2024", "31. mar. 2024", "3", "<3", "", "31", "Nej"],
     ]
+    assert table_rows(html, "mobility_months") == shown_rows("mobility_months", months)
     assert download(client, "mobility", "mobility_months") == months
-    assert table_rows(html, "mobility_centres") == [[BIS, "4", "0", "0,0 %"]]
-    assert len(table_rows(html, "mobility_links")[0]) == 1  # "no data"
-    assert 'data-testid="mobility-links"' not in html
+    assert table_rows(html, "mobility_links") == [
+        [AMA, BIS, "6", "4"],
+        [BIS, AMA, "4", "3"],
+    ]
     assert client.get(f"/reports/mobility?{PERIOD}&centre=ama").status_code == 403
     html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
     # Visits at bis: k1 Jan 3, k2 Jan 3 + Mar 1, k6 Mar 2 (home 1: 3 cards, 4
@@ -287,6 +345,28 @@ def test_leader_sees_only_own_centre(client, auth, db):
         ["Vesterbro", "Bispebjerg", "<3", "<3"],
     ]
     assert table_rows(html, "flows") == shown_rows("flows", flows)
+
+
+@pytest.mark.parametrize("extra", ["", "&centre=bis", "&district=1", "&district=2"])
+def test_leader_never_sees_cells_without_own_centre(client, auth, db, extra):
+    """Permission boundary: whatever the filter, a leader's matrix and rows all
+    have the leader's centre at one end; a district without it shows nothing."""
+    world = mobility_world()
+    auth.login_as("leader", centres=[world["bis"]])
+    matrix = download(client, "mobility", "mobility_matrix", extra)
+    centres = download(client, "mobility", "mobility_centres", extra)
+    assert all("bis" in row[:2] for row in matrix)
+    assert all(row[0] == "bis" for row in centres)
+    if extra == "&district=2":  # bis lies in district 1: nothing of it there
+        assert matrix == centres == []
+        summary = download(client, "mobility", "mobility_summary", extra)
+        assert summary == [["0", "0", ""]]
+    else:
+        assert len(matrix) == 2 and len(centres) == 1
+    html = client.get(f"/reports/mobility?{PERIOD}{extra}").get_data(as_text=True)
+    assert not re.search(
+        rf"({AMA} → {VAL}|{VAL} → {AMA}): (?!ikke en del af denne visning)", html
+    )
 
 
 def test_staff_and_anonymous_are_refused(client, auth, db):
@@ -340,3 +420,23 @@ def test_long_period_has_a_row_per_month(client, auth, db):
         ["5", "3", "0,60", "31", "Nej"],
         ["<3", "0", "", "10", "Ja"],
     ]
+
+
+def test_heat_map_titles_write_counts_for_the_locale(app):
+    """A heat-map cell's title is a page number like any other: Babel-formatted;
+    protected markers stay as they are, a cell outside the view says so."""
+    from flask_babel import force_locale
+
+    from vaerested.reports.pages.charts import heatmap
+
+    values = {("A", "B"): 1234, ("B", "A"): "<3", ("B", "C"): 5}
+    with app.test_request_context("/"):
+        with force_locale("da"):
+            heat = heatmap(["A", "B", "C"], values, shown={"B"})
+        titles = {c.title: (c.shown, c.css) for c in heat.cells}
+        assert titles["A → B: 1.234"] == (1234, "heat-5")
+        assert titles["B → A: <3"] == ("<3", "heat-suppressed")
+        assert titles["A → C: ikke en del af denne visning"] == ("", "heat-hidden")
+        with force_locale("en"):
+            heat = heatmap(["A", "B"], values)
+        assert "A → B: 1,234" in {c.title for c in heat.cells}

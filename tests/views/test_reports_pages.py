@@ -147,14 +147,61 @@ def test_leader_sees_only_own_centres(client, auth, db):
         "2024-01-10,beta,3,3,0\n"
         + (GOLDEN / "min_cell_3" / "visits.csv").read_text().splitlines(True)[-1]
     )
-    # Coverage and mobility: the leader's part is administration's view
-    # filtered to the leader's centre, and never mentions another centre.
+    # Coverage: the leader's part is administration's view filtered to the
+    # leader's centre, and never mentions another centre.
     leader_files = {}
-    for report, table in (("coverage", "flows"), ("mobility", "mobility_centres")):
-        html = client.get(f"/reports/{report}?{PERIOD}").get_data(as_text=True)
-        assert "alpha" not in html and world["alpha"].name not in html
-        assert beta in html
-        assert client.get(f"/reports/{report}?{PERIOD}&centre=alpha").status_code == 403
+    html = client.get(f"/reports/coverage?{PERIOD}").get_data(as_text=True)
+    assert "alpha" not in html and world["alpha"].name not in html
+    assert beta in html
+    assert client.get(f"/reports/coverage?{PERIOD}&centre=alpha").status_code == 403
+    # Mobility: beta's row and column of the city's matrix, the other centres
+    # named (a>b, b>g, g>b; never a>g or g>a), beta's row of mobility_centres
+    # only, and its city-wide share (4 cards, 2 multi: <3 at min-cell 3). The
+    # files keep the slugs; the page shows names (never a slug).
+    alpha, gamma = world["alpha"].name, world["gamma"].name
+    html = client.get(f"/reports/mobility?{PERIOD}").get_data(as_text=True)
+    assert not re.search(r"\b(alpha|gamma)\b", html)
+    matrix = [
+        ["alpha", "beta", "<3", "<3"],
+        ["beta", "gamma", "<3", "<3"],
+        ["gamma", "beta", "<3", "<3"],
+    ]
+    centres = [["beta", "4", "<3", ""]]
+    summary = [["4", "<3", ""]]
+    assert table_rows(html, "mobility_matrix") == [
+        [alpha, beta, "<3", "<3"],
+        [beta, gamma, "<3", "<3"],
+        [gamma, beta, "<3", "<3"],
+    ]
+    assert table_rows(html, "mobility_matrix") == shown_rows("mobility_matrix", matrix)
+    assert table_rows(html, "mobility_centres") == [[beta, "4", "<3", ""]]
+    assert table_rows(html, "mobility_centres") == shown_rows(
+        "mobility_centres", centres
+    )
+    assert table_rows(html, "mobility_summary") == [["4", "<3", ""]]
+    assert table_rows(html, "mobility_summary") == shown_rows(
+        "mobility_summary", summary
+    )
+    # Named: to alpha none, from alpha a>b; to and from gamma b>g, g>b.
+    assert sorted(table_rows(html, "mobility_connections_beta")) == sorted(
+        [
+            [alpha, "0", "0", "<3", "<3"],
+            [gamma, "<3", "<3", "<3", "<3"],
+        ]
+    )
+    # In the heat map the cells a>g and g>a are blank, not part of the view.
+    assert html.count('class="heat-hidden"') == 2
+    assert f"<title>{alpha} → {gamma}: ikke en del af denne visning</title>" in html
+    assert f"<title>{gamma} → {alpha}: ikke en del af denne visning</title>" in html
+    assert f"{alpha} → {gamma}: &lt;" not in html
+    assert f"{gamma} → {alpha}: &lt;" not in html
+    assert client.get(f"/reports/mobility?{PERIOD}&centre=alpha").status_code == 403
+    for report, table in (
+        ("coverage", "flows"),
+        ("mobility", "mobility_centres"),
+        ("mobility", "mobility_matrix"),
+        ("mobility", "mobility_months"),
+    ):
         url = f"/reports/download?report={report}&format=csv&table={table}&{PERIOD}"
         leader_files[url] = client.get(url).get_data(as_text=True)
     auth.logout()

@@ -67,9 +67,13 @@ COLUMN_DEFINITIONS = {
     "centre_count": _l("Centres in this row (naming the group, or the others)."),
     "known_visits": _l("Visits with the age band (or gender) known."),
     "group_visits": _l("Visits by the target group."),
-    "group_share": _l("Visits by the group divided by visits with the attribute known."),
+    "group_share": _l(
+        "Visits by the group divided by visits with the attribute known."
+    ),
     "days_in_period": _l("Days of this week or month that lie inside the period."),
-    "partial": _l("1 when only some of the week's or month's days lie inside the period."),
+    "partial": _l(
+        "1 when only some of the week's or month's days lie inside the period."
+    ),
     "visits_per_open_day": _l("Visits divided by open days."),
     "visits_vs_typical": _l("Visits per open day divided by typical daily users."),
     "first_came": _l("How the card holder first came to a centre."),

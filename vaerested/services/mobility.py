@@ -14,10 +14,25 @@ no part in mobility).
 - Per centre, ``share_multi_centre`` = its multi-centre cards / its active
   cards; per calendar month of the period (clipped to it), the same figures
   as the whole period's summary, computed over that month alone.
+
+Filters (some centres, a district, a leader's own centres: the *shown*
+centres) never remove visits (DOMAIN.md, "Filters and mobility"): every figure
+is computed from each card's visits at all centres, and the filter chooses
+what is shown (:func:`cell_shown`):
+
+- matrix: the cells whose origin *or* destination is a shown centre, i.e.
+  the shown centres' rows and columns (where their visitors come from and
+  go next), with the other centre named;
+- per centre: the rows of the shown centres, each with its city-wide
+  multi-centre cards (its active cards that also visited any other centre);
+- summary (and each month): the *active cards of the shown centres* (cards
+  with a visit at one of them), of which *multi-centre* those that visited two
+  or more distinct centres anywhere; the index is their ratio. For one shown
+  centre this is that centre's row; with no filter, the city's figures.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -60,6 +75,12 @@ class Mobility:
     multi_centre_cards: int = 0
 
 
+def cell_shown(origin, destination, shown: Collection | None) -> bool:
+    """Return whether matrix cell ``origin -> destination`` is shown under a
+    filter to the ``shown`` centres (None: no filter, every cell)."""
+    return shown is None or origin in shown or destination in shown
+
+
 def transitions(rows: Iterable[VisitRow]) -> list[tuple[int, str, str]]:
     """Return every transition as ``(card_id, from_slug, to_slug)``."""
     by_card: dict[int, list[VisitRow]] = defaultdict(list)
@@ -74,8 +95,14 @@ def transitions(rows: Iterable[VisitRow]) -> list[tuple[int, str, str]]:
     return found
 
 
-def compute_mobility(rows: Iterable[VisitRow]) -> Mobility:
-    """Return the matrix, per-centre and overall figures of ``rows``."""
+def compute_mobility(
+    rows: Iterable[VisitRow], shown: Collection[str] | None = None
+) -> Mobility:
+    """Return the matrix, per-centre and overall figures of ``rows``.
+
+    ``rows`` are the period's card visits at every centre; ``shown`` (slugs)
+    is a filter choosing the cells and rows, as in the module docstring.
+    """
     rows = list(rows)
     cell_cards: dict[tuple[str, str], set[int]] = defaultdict(set)
     cell_count: dict[tuple[str, str], int] = defaultdict(int)
@@ -92,17 +119,24 @@ def compute_mobility(rows: Iterable[VisitRow]) -> Mobility:
         for slug in slugs:
             cards_at[slug].add(card)
 
+    active = {
+        card
+        for card, slugs in centres_of.items()
+        if shown is None or slugs & set(shown)
+    }
     return Mobility(
         matrix={
             cell: (len(cell_cards[cell]), cell_count[cell])
             for cell in sorted(cell_count)
+            if cell_shown(*cell, shown)
         },
         centres={
             slug: (len(cards), len(cards & multi))
             for slug, cards in sorted(cards_at.items())
+            if shown is None or slug in shown
         },
-        active_cards=len(centres_of),
-        multi_centre_cards=len(multi),
+        active_cards=len(active),
+        multi_centre_cards=len(active & multi),
     )
 
 

@@ -11,8 +11,13 @@ table keep the actual count.
 """
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
+from vaerested.reports.tables.present import format_value
+from vaerested.services.mobility import cell_shown
 from vaerested.services.partial_periods import Span, scaled
 from vaerested.services.suppression import is_suppressed
 
@@ -181,11 +186,19 @@ def heat_class(shown: int | str, top: int) -> str:
     return f"heat-{min(5, 1 + int(4 * shown / top))}"
 
 
-def heatmap(labels: list[str], values: dict[tuple[str, str], int | str]) -> HeatMap:
+def heatmap(
+    labels: list[str],
+    values: dict[tuple[str, str], int | str],
+    shown: Collection[str] | None = None,
+) -> HeatMap:
     """Lay out a from x to matrix; ``values`` maps ``(from, to)`` to the shown count.
 
     Cells are shaded in five classes (``heat-1`` … ``heat-5``) relative to the
-    largest shown count; suppressed cells get ``heat-suppressed``.
+    largest shown count; suppressed cells get ``heat-suppressed``. Under a
+    filter to the ``shown`` centres, a cell with none of them at either end is
+    not part of the view (:func:`~vaerested.services.mobility.cell_shown`):
+    it is left blank (``heat-hidden``), never drawn as 0. A cell's title
+    writes its count for the page's locale ("1.234" in Danish).
     """
     # Room for the labels: centre names are longer than slugs (11px text).
     cell, offset = 36, max(110, label_width(labels) + 16)
@@ -196,15 +209,19 @@ def heatmap(labels: list[str], values: dict[tuple[str, str], int | str]) -> Heat
     top = max(numbers, default=0)
     for row, a in enumerate(labels):
         for col, b in enumerate(labels):
-            shown = values.get((a, b), 0)
-            css = "heat-diagonal" if a == b else heat_class(shown, top)
+            value = values.get((a, b), 0)
+            written = format_value(value, "int")
+            if a == b:
+                shown_value, css, title = "", "heat-diagonal", f"{a} → {b}: {written}"
+            elif not cell_shown(a, b, shown):
+                shown_value, css = "", "heat-hidden"
+                title = _("%(a)s → %(b)s: not part of this view", a=a, b=b)
+            else:
+                shown_value, css = value, heat_class(value, top)
+                title = f"{a} → {b}: {written}"
             chart.cells.append(
                 HeatCell(
-                    offset + col * cell,
-                    offset + row * cell,
-                    "" if a == b else shown,
-                    css,
-                    f"{a} → {b}: {shown}",
+                    offset + col * cell, offset + row * cell, shown_value, css, title
                 )
             )
     return chart

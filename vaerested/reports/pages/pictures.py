@@ -9,6 +9,11 @@ files contain), so a picture never shows a number its table does not:
   links); suppressed cells are never drawn;
 - the mobility index month by month (``mobility_months``);
 - per centre the share of its cards also seen elsewhere (``mobility_centres``);
+- under a filter (a leader's own centre, chosen centres, a district), per
+  shown centre where its visitors also go and come from: its row and column of
+  the matrix, the other centres named (:func:`centre_connections`), with its
+  share of multi-centre cards, all computed city-wide (DOMAIN.md, "Filters and
+  mobility");
 - the home district × centre district matrix of the coverage report's
   ``flows`` (:func:`flows_matrix`, a template global used by
   ``reports/_flows.html``).
@@ -36,6 +41,57 @@ from vaerested.services.suppression import is_suppressed
 #: How many centre pairs the diagram of the strongest links draws.
 TOP_LINKS = 12
 LINK_COLUMNS = ["from_centre", "to_centre", "transitions", "cards"]
+#: Columns of a shown centre's connections table (one row per other centre;
+#: ``other_centre`` holds its slug, the page shows its name).
+CONNECTION_COLUMNS = [
+    "other_centre",
+    "cards_to",
+    "transitions_to",
+    "cards_from",
+    "transitions_from",
+]
+
+
+@dataclass
+class Connections:
+    """Where one centre's visitors also go and come from (protected figures)."""
+
+    slug: str
+    name: str
+    #: The centre's ``mobility_centres`` row (None: no card visits in the period).
+    row: dict | None
+    table: Table
+
+
+def centre_connections(
+    slug: str, matrix: list[dict], centres_row: dict | None, names: Names
+) -> Connections:
+    """Return centre ``slug``'s row and column of the (protected) ``matrix``.
+
+    One row per other centre with a transition to or from ``slug``, its slug
+    in ``other_centre`` (the page shows its name, as every table does through
+    :mod:`~vaerested.reports.tables.present`), ordered by name:
+    ``cards_to``/``transitions_to`` are the
+    cell ``slug -> other``, ``cards_from``/``transitions_from`` the cell
+    ``other -> slug``; a cell without transitions is 0 (under a filter every
+    cell with ``slug`` at one end is shown, so a missing one is none).
+    """
+    to = {r["to_centre"]: r for r in matrix if r["from_centre"] == slug}
+    back = {r["from_centre"]: r for r in matrix if r["to_centre"] == slug}
+    centres = names.centres
+    others = sorted(set(to) | set(back), key=lambda s: (centres.get(s, s), s))
+    rows = [
+        {
+            "other_centre": other,
+            "cards_to": to[other]["cards"] if other in to else 0,
+            "transitions_to": to[other]["transitions"] if other in to else 0,
+            "cards_from": back[other]["cards"] if other in back else 0,
+            "transitions_from": back[other]["transitions"] if other in back else 0,
+        }
+        for other in others
+    ]
+    table = Table(f"mobility_connections_{slug}", list(CONNECTION_COLUMNS), rows)
+    return Connections(slug, centres.get(slug, slug), centres_row, table)
 
 
 def strongest_links(matrix: list[dict], limit: int = TOP_LINKS) -> list[dict]:
@@ -98,8 +154,18 @@ def mobility_context(raw, shown, page) -> dict:
         (name(r["centre"]), r["share_multi_centre"])
         for r in tables["mobility_centres"].rows
     ]
+    per_centre = {r["centre"]: r for r in tables["mobility_centres"].rows}
+    shown_slugs = None if page.shown is None else sorted(page.shown)
+    connections = [
+        centre_connections(slug, matrix, per_centre.get(slug), page.names)
+        for slug in shown_slugs or ()
+    ]
+    # The heat map is labelled with names: so is its filter.
+    heat_shown = None if page.shown is None else {name(s) for s in page.shown}
     return {
-        "heat": heatmap(labels, values) if labels else None,
+        "heat": heatmap(labels, values, heat_shown) if labels else None,
+        "connections": connections,
+        "filtered": page.shown is not None,
         "links": (
             link_diagram(
                 labels,

@@ -9,7 +9,7 @@ module, fed the same tables.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from flask import (
@@ -55,6 +55,7 @@ from vaerested.reports.tables.build import (
     Table,
     build_report,
     protect_tables,
+    resolve_scope,
 )
 from vaerested.services.protection import protect
 
@@ -122,8 +123,11 @@ class PageRequest:
     #: The page's query arguments (``?by=``, ``?measure=``): hooks read these,
     #: never ``flask.request``.
     args: Mapping[str, str] = field(default_factory=dict)
-    #: The names of the centres and districts (pictures show names, not codes).
+    #: The names of the centres and districts (pictures show names, not codes;
+    #: centre names are public).
     names: present.Names = field(default_factory=present.Names)
+    #: The slugs of the centres the filter resolves to (None: no filter).
+    shown: frozenset[str] | None = None
 
 
 def _period_form() -> PeriodForm:
@@ -164,6 +168,19 @@ def _chosen_slugs(centre_ids: list[int] | None) -> tuple[str, ...]:
     return tuple(c.slug for c in _allowed_centres() if c.id in wanted)
 
 
+def _shown(centre_ids: list[int] | None, district: str | None) -> frozenset | None:
+    """Return the slugs of the centres a filter resolves to (None: no filter).
+
+    :raises ReportError: on an unknown district.
+    """
+    scope = resolve_scope(db.session, _today(), _today(), centre_ids, district)
+    if scope.centre_ids is None:
+        return None
+    return frozenset(
+        db.session.scalars(select(Centre.slug).where(Centre.id.in_(scope.centre_ids)))
+    )
+
+
 def _min_cell() -> int:
     """Return the pages' min-cell: config ``EXPORT_MIN_CELL``, never below the
     floor (``EXPORT_MIN_CELL_FLOOR``): a page always shows protected figures."""
@@ -202,6 +219,7 @@ def _build(
     )
     with cache.caching(db.session, _today()) as state:
         try:
+            page = replace(page, shown=_shown(centre_ids, district))
             raw = build_report(
                 report,
                 form.start.data,

@@ -17,8 +17,17 @@ and the hours (``opening_hours_per_week`` and its evening and weekend
 parts, ``opening_hours_per_1000_target``, ``visits_per_1000_target``) to 2
 decimals; ``resident_share`` to 4 decimals and left empty when
 ``resident_cards`` is suppressed, as ``visits_per_1000_target`` is when
-``visits`` is. Filters (centres, a district) restrict the visits counted to those
-at the chosen centres, so a mobility transition counts only between them.
+``visits`` is. Filters (centres, a district, a leader's own centres) restrict
+the visits counted to those at the chosen centres, except in the mobility
+report (DOMAIN.md, "Filters and mobility"): there every visit of the period
+counts, each card's whole sequence at all centres, and the filter only chooses
+what is shown: the matrix cells whose origin or destination is a chosen centre
+(their rows and columns, the other centre named), the chosen centres' rows of
+``mobility_centres`` (multi-centre counted city-wide), and as
+``mobility_summary`` and ``mobility_months`` the active cards of the chosen
+centres, of which multi-centre those seen at two or more centres anywhere
+(see :mod:`vaerested.services.mobility`). A cell therefore has the same
+figure, and the same cell key, in every view that shows it.
 The dashboard's tables and ratios are defined in :mod:`vaerested.reports.tables.dashboard`,
 the reach report's in :mod:`vaerested.reports.tables.reach`.
 """

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 from vaerested.labels import (
     COLUMN_LABELS,
     TABLE_COLUMN_LABELS,
-    TABLE_VALUE_LABELS,
     TABLE_LABELS,
+    TABLE_VALUE_LABELS,
     UNKNOWN,
     UNKNOWN_LABEL,
     VALUE_LABELS,
@@ -68,7 +68,7 @@ def load_names(session: Session) -> Names:
 
 
 #: Columns holding a centre slug, and a district code.
-CENTRE_COLUMNS = frozenset({"centre", "from_centre", "to_centre"})
+CENTRE_COLUMNS = frozenset({"centre", "from_centre", "to_centre", "other_centre"})
 DISTRICT_COLUMNS = frozenset({"district", "home_district", "centre_district"})
 
 #: Column -> how its values are written: "int" (a count, with thousands
@@ -101,6 +101,10 @@ NUMBER_KINDS: dict[str, str] = {
             "sessions_held",
             "attendance",
             "activities",
+            "cards_to",
+            "transitions_to",
+            "cards_from",
+            "transitions_from",
         ],
         "int",
     ),

@@ -12,7 +12,7 @@ keys cost no extra pass. The cache stores the count and the key sum side by
 side (``*_k`` names); :func:`~vaerested.services.protection.cell` joins them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import (
@@ -40,7 +40,7 @@ from vaerested.models import (
     VisitDay,
 )
 from vaerested.reports.tables.cache import cached_rows
-from vaerested.services.mobility import months
+from vaerested.services.mobility import cell_shown, months
 from vaerested.services.protection import KEYS, cell
 
 visits = Visit.__table__
@@ -53,11 +53,18 @@ intervals = OpeningInterval.__table__
 
 @dataclass(frozen=True)
 class Scope:
-    """Which visits a report counts."""
+    """Which visits a report counts (for mobility: which cells and rows it shows).
+
+    The visits, coverage and dashboard queries count only the visits at the
+    scope's centres. The mobility queries count every visit of the period and
+    let the centres choose the matrix cells and rows returned (DOMAIN.md,
+    "Filters and mobility").
+    """
 
     start: date
     end: date
-    #: Only visits at these centres; None means every centre.
+    #: Only visits at these centres (mobility: only their cells and rows);
+    #: None means every centre.
     centre_ids: tuple[int, ...] | None = None
 
     def where(self, *extra):
@@ -292,10 +299,16 @@ def _coverage_aggregates(session: Session, scope: Scope) -> list:
 def mobility_counts(session: Session, scope: Scope) -> tuple[list, tuple[int, int]]:
     """Return per-centre ``(centre_id, active_cards, multi_centre_cards)`` rows and
     the overall ``(active_cards, multi_centre_cards)``, in one statement.
+
+    Cards are counted over every centre of the period (DOMAIN.md, "Filters and
+    mobility"); the scope's centres choose what is returned, never which visits
+    count: the rows of those centres only, and as the total the cards with a
+    visit at one of them, a card being multi-centre when it visited two or
+    more distinct centres anywhere in the period.
     """
     rows, totals = [], (0, 0)
     for centre_id, active, active_k, multi, multi_k in cached_rows(
-        session, "mobility_counts_k", scope, lambda: _mobility_counts(session, scope)
+        session, "mobility_counts_f", scope, lambda: _mobility_counts(session, scope)
     ):
         pair = (cell(active, active_k), cell(multi, multi_k))
         if centre_id is None:
@@ -305,26 +318,54 @@ def mobility_counts(session: Session, scope: Scope) -> tuple[list, tuple[int, in
     return rows, totals
 
 
+def _card_visits_in_period(scope: Scope, *extra):
+    """Return the WHERE clause on ``visits`` of every card visit in the scope's
+    period, at any centre (the scope's centres do not restrict it)."""
+    return and_(
+        visits.c.visit_date >= scope.start,
+        visits.c.visit_date <= scope.end,
+        visits.c.card_id.is_not(None),
+        *extra,
+    )
+
+
+def _in_filter(scope: Scope, column):
+    """Return 1 when ``column`` (a centre id) is one of the scope's centres, else 0
+    (always 1 without a filter)."""
+    if scope.centre_ids is None:
+        return literal(1)
+    return case((scope.centres_clause(column), 1), else_=0)
+
+
 def _mobility_counts(session: Session, scope: Scope) -> list:
     pairs = (
         select(visits.c.card_id, visits.c.centre_id)
-        .where(scope.where(visits.c.card_id.is_not(None)))
+        .where(_card_visits_in_period(scope))
         .group_by(visits.c.card_id, visits.c.centre_id)
         .cte("card_centres")
     )
     counted = (
-        select(pairs.c.card_id, func.count().label("n"))
+        select(
+            pairs.c.card_id,
+            func.count().label("n"),
+            func.max(_in_filter(scope, pairs.c.centre_id)).label("shown"),
+        )
         .group_by(pairs.c.card_id)
         .subquery("counted")
     )
     per_card = (
-        select(counted.c.card_id, counted.c.n, cards.c.record_key.label("k"))
+        select(
+            counted.c.card_id,
+            counted.c.n,
+            counted.c.shown,
+            cards.c.record_key.label("k"),
+        )
         .join(cards, cards.c.id == counted.c.card_id)
         .cte("per_card")
     )
     is_multi = func.sum(case((per_card.c.n >= 2, 1), else_=0))
     multi_k = func.sum(case((per_card.c.n >= 2, per_card.c.k), else_=0))
-    statement = union_all(
+    per_centre = (
         select(
             pairs.c.centre_id.label("centre_id"),
             func.count().label("active"),
@@ -333,15 +374,19 @@ def _mobility_counts(session: Session, scope: Scope) -> list:
             multi_k.label("multi_k"),
         )
         .join(per_card, per_card.c.card_id == pairs.c.card_id)
-        .group_by(pairs.c.centre_id),
-        select(
-            cast(null(), Integer),
-            func.count(),
-            func.sum(per_card.c.k),
-            is_multi,
-            multi_k,
-        ).select_from(per_card),
+        .group_by(pairs.c.centre_id)
     )
+    total = select(
+        cast(null(), Integer),
+        func.count(),
+        func.sum(per_card.c.k),
+        is_multi,
+        multi_k,
+    ).select_from(per_card)
+    if scope.centre_ids is not None:
+        per_centre = per_centre.where(scope.centres_clause(pairs.c.centre_id))
+        total = total.where(per_card.c.shown == 1)
+    statement = union_all(per_centre, total)
     return [
         (centre_id, active, int(a_k or 0) % KEYS, int(multi or 0), int(m_k or 0) % KEYS)
         for centre_id, active, a_k, multi, m_k in session.execute(statement)
@@ -351,14 +396,16 @@ def _mobility_counts(session: Session, scope: Scope) -> list:
 def mobility_months(session: Session, scope: Scope) -> list:
     """Return ``(month, active_cards, multi_centre_cards)`` of each calendar month
     of the scope's period (clipped to it), counted as the summary is for a
-    period, all months in one grouped pass over the period's visits.
+    period (:func:`mobility_counts`: visits at every centre count, the scope's
+    centres choose the cards), all months in one grouped pass over the
+    period's visits.
     """
     spans = months(scope.start, scope.end)
     found = {
         month: (cell(active, active_k), cell(multi, multi_k))
         for month, active, active_k, multi, multi_k in cached_rows(
             session,
-            "mobility_months_k",
+            "mobility_months_f",
             scope,
             lambda: _mobility_months(session, scope, spans),
         )
@@ -374,24 +421,29 @@ def _mobility_months(session: Session, scope: Scope, spans: list) -> list:
     )
     dated = (
         select(month.label("month"), visits.c.card_id, visits.c.centre_id)
-        .where(scope.where(visits.c.card_id.is_not(None)))
+        .where(_card_visits_in_period(scope))
         .subquery("dated")
     )
     # Grouped outside: PostgreSQL cannot match a CASE with bound values twice.
     # Grouping twice (month, card, centre, then month, card) instead of
     # COUNT(DISTINCT) lets both databases hash instead of sorting.
     pairs = (
-        select(dated.c.month, dated.c.card_id)
+        select(dated.c.month, dated.c.card_id, dated.c.centre_id)
         .group_by(dated.c.month, dated.c.card_id, dated.c.centre_id)
         .subquery("month_pairs")
     )
     per_card = (
-        select(pairs.c.month, pairs.c.card_id, func.count().label("n"))
+        select(
+            pairs.c.month,
+            pairs.c.card_id,
+            func.count().label("n"),
+            func.max(_in_filter(scope, pairs.c.centre_id)).label("shown"),
+        )
         .group_by(pairs.c.month, pairs.c.card_id)
         .subquery("per_card")
     )
     multi = per_card.c.n >= 2
-    rows = session.execute(
+    statement = (
         select(
             per_card.c.month,
             func.count(),
@@ -402,33 +454,44 @@ def _mobility_months(session: Session, scope: Scope, spans: list) -> list:
         .join(cards, cards.c.id == per_card.c.card_id)
         .group_by(per_card.c.month)
     )
+    if scope.centre_ids is not None:
+        statement = statement.where(per_card.c.shown == 1)
     return [
         (m, active, int(a_k or 0) % KEYS, int(n_multi or 0), int(m_k or 0) % KEYS)
-        for m, active, a_k, n_multi, m_k in rows
+        for m, active, a_k, n_multi, m_k in session.execute(statement)
     ]
 
 
 def mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]) -> list:
     """Return ``(from_id, to_id, cards, transitions)`` of every A -> B, A != B.
 
-    Each card's visits are ordered by time, ties broken by centre slug, given
-    as ``slug_ranks`` (centre id -> position in Python's sort of the slugs, so
-    the database's collation cannot change the order). LAG gives each visit
-    the centre of the card's previous visit in scope. Cards per cell are
-    counted by grouping twice (hash aggregates) instead of COUNT(DISTINCT).
+    Each card's visits in the period at every centre, ordered by time, ties
+    broken by centre slug, given as ``slug_ranks`` (centre id -> position in
+    Python's sort of the slugs, so the database's collation cannot change the
+    order). LAG gives each visit the centre of the card's previous visit.
+    Cards per cell are counted by grouping twice (hash aggregates) instead of
+    COUNT(DISTINCT).
+
+    The transitions are always those of the whole city (DOMAIN.md, "Filters
+    and mobility"), computed once per period (one cache entry shared by every
+    filter); the scope's centres only choose the cells returned: those whose
+    origin *or* destination is one of them (a centre's row and column).
     """
     if not slug_ranks:
         return []
     ranks = ",".join(f"{c}:{n}" for c, n in sorted(slug_ranks.items()))
+    city = replace(scope, centre_ids=None)
+    shown = None if scope.centre_ids is None else set(scope.centre_ids)
     return [
         (a, b, cell(n_cards, cards_k), cell(n, n_k))
         for a, b, n_cards, cards_k, n, n_k in cached_rows(
             session,
             "mobility_matrix_k",
-            scope,
-            lambda: _mobility_matrix(session, scope, slug_ranks),
+            city,
+            lambda: _mobility_matrix(session, city, slug_ranks),
             extra=ranks,
         )
+        if cell_shown(a, b, shown)
     ]
 
 
@@ -443,7 +506,7 @@ def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int])
             .over(partition_by=visits.c.card_id, order_by=(visits.c.visited_dt, rank))
             .label("prev_id"),
         )
-        .where(scope.where(visits.c.card_id.is_not(None)))
+        .where(_card_visits_in_period(scope))
         .subquery("ordered")
     )
     steps = (
