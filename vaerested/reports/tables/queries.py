@@ -312,40 +312,51 @@ def _mobility_counts(session: Session, scope: Scope) -> list:
         .group_by(visits.c.card_id, visits.c.centre_id)
         .cte("card_centres")
     )
-    counted = (
-        select(pairs.c.card_id, func.count().label("n"))
-        .group_by(pairs.c.card_id)
-        .subquery("counted")
-    )
+    # Each card's number of centres, and one of them (the lowest id) that
+    # stands for the card in the overall counts.
     per_card = (
-        select(counted.c.card_id, counted.c.n, cards.c.record_key.label("k"))
-        .join(cards, cards.c.id == counted.c.card_id)
-        .cte("per_card")
-    )
-    is_multi = func.sum(case((per_card.c.n >= 2, 1), else_=0))
-    multi_k = func.sum(case((per_card.c.n >= 2, per_card.c.k), else_=0))
-    statement = union_all(
         select(
-            pairs.c.centre_id.label("centre_id"),
-            func.count().label("active"),
-            func.sum(per_card.c.k).label("active_k"),
-            is_multi.label("multi"),
-            multi_k.label("multi_k"),
+            pairs.c.card_id,
+            func.count().label("n"),
+            func.min(pairs.c.centre_id).label("first_id"),
+        )
+        .group_by(pairs.c.card_id)
+        .subquery("per_card")
+    )
+    k = cards.c.record_key
+    multi = per_card.c.n >= 2
+    first = per_card.c.first_id == pairs.c.centre_id
+
+    def total(condition, value):
+        return func.sum(case((condition, value), else_=0))
+
+    # One aggregate per centre; the overall counts are the sums of the cards
+    # each centre stands for (every card at exactly one centre), so the cards
+    # are joined once (a hash join: a second aggregate over the per-card rows
+    # made PostgreSQL probe the cards' index once per card).
+    rows = session.execute(
+        select(
+            pairs.c.centre_id,
+            func.count(),
+            func.sum(k),
+            total(multi, 1),
+            total(multi, k),
+            total(first, 1),
+            total(first, k),
+            total(and_(first, multi), 1),
+            total(and_(first, multi), k),
         )
         .join(per_card, per_card.c.card_id == pairs.c.card_id)
-        .group_by(pairs.c.centre_id),
-        select(
-            cast(null(), Integer),
-            func.count(),
-            func.sum(per_card.c.k),
-            is_multi,
-            multi_k,
-        ).select_from(per_card),
-    )
-    return [
-        (centre_id, active, int(a_k or 0) % KEYS, int(multi or 0), int(m_k or 0) % KEYS)
-        for centre_id, active, a_k, multi, m_k in session.execute(statement)
+        .join(cards, cards.c.id == pairs.c.card_id)
+        .group_by(pairs.c.centre_id)
+    ).all()
+    out = [
+        (centre_id, active, int(a_k or 0) % KEYS, int(m or 0), int(m_k or 0) % KEYS)
+        for centre_id, active, a_k, m, m_k, *_ in rows
     ]
+    sums = [sum(int(r[i] or 0) for r in rows) for i in range(5, 9)]
+    out.append((None, sums[0], sums[1] % KEYS, sums[2], sums[3] % KEYS))
+    return out
 
 
 def mobility_months(session: Session, scope: Scope) -> list:
@@ -368,9 +379,14 @@ def mobility_months(session: Session, scope: Scope) -> list:
 
 
 def _mobility_months(session: Session, scope: Scope, spans: list) -> list:
-    # Each visit falls into the first month whose last day it is not after.
+    # Each visit falls into the first month whose last day it is not after;
+    # grouped by the month's position (an integer hashes and sorts cheaper
+    # than its label).
     month = case(
-        *[(visits.c.visit_date <= last, literal(label)) for label, _, last in spans]
+        *[
+            (visits.c.visit_date <= last, literal(n))
+            for n, (_, _, last) in enumerate(spans)
+        ]
     )
     dated = (
         select(month.label("month"), visits.c.card_id, visits.c.centre_id)
@@ -403,7 +419,13 @@ def _mobility_months(session: Session, scope: Scope, spans: list) -> list:
         .group_by(per_card.c.month)
     )
     return [
-        (m, active, int(a_k or 0) % KEYS, int(n_multi or 0), int(m_k or 0) % KEYS)
+        (
+            spans[m][0],
+            active,
+            int(a_k or 0) % KEYS,
+            int(n_multi or 0),
+            int(m_k or 0) % KEYS,
+        )
         for m, active, a_k, n_multi, m_k in rows
     ]
 
