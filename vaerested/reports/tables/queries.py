@@ -218,14 +218,26 @@ def distinct_cards_key(card_id, card_key):
 
 
 def _coverage_aggregates(session: Session, scope: Scope) -> list:
-    groups = _visit_groups(scope)
-    joined = groups.join(centres, centres.c.id == groups.c.centre_id).outerjoin(
-        cards, cards.c.id == groups.c.card_id
+    visit_groups = _visit_groups(scope)
+    # The card's home district and key joined once to every group, not in
+    # each branch: PostgreSQL cannot estimate the branches' joins (a CTE has no
+    # statistics) and probed the cards' index once per group in two of them.
+    groups = (
+        select(
+            visit_groups,
+            cards.c.home_district_id.label("card_home"),
+            cards.c.record_key.label("card_k"),
+        )
+        .select_from(
+            visit_groups.outerjoin(cards, cards.c.id == visit_groups.c.card_id)
+        )
+        .cte("card_groups")
     )
-    home = func.coalesce(cards.c.home_district_id, groups.c.tally_home)
+    joined = groups.join(centres, centres.c.id == groups.c.centre_id)
+    home = func.coalesce(groups.c.card_home, groups.c.tally_home)
     none = cast(null(), Integer)
     n_cards = func.count(distinct(groups.c.card_id))
-    cards_k = distinct_cards_key(groups.c.card_id, cards.c.record_key)
+    cards_k = distinct_cards_key(groups.c.card_id, groups.c.card_k)
     statement = union_all(
         select(
             literal("district").label("kind"),
@@ -240,16 +252,15 @@ def _coverage_aggregates(session: Session, scope: Scope) -> list:
         .group_by(centres.c.district_id),
         select(
             literal("resident"),
-            cards.c.home_district_id,
+            groups.c.card_home,
             none,
             n_cards,
             cards_k,
             none,
             none,
         )
-        .select_from(joined)
-        .where(cards.c.home_district_id.is_not(None))
-        .group_by(cards.c.home_district_id),
+        .where(groups.c.card_home.is_not(None))
+        .group_by(groups.c.card_home),
         select(
             literal("flow"),
             home,
@@ -268,12 +279,10 @@ def _coverage_aggregates(session: Session, scope: Scope) -> list:
             groups.c.centre_id,
             none,
             func.count(groups.c.card_id),
-            func.sum(cards.c.record_key),
+            func.sum(groups.c.card_k),
             func.sum(groups.c.n),
             func.sum(groups.c.n_k),
-        )
-        .select_from(groups.outerjoin(cards, cards.c.id == groups.c.card_id))
-        .group_by(groups.c.centre_id),
+        ).group_by(groups.c.centre_id),
     )
     return [
         (
