@@ -403,19 +403,20 @@ def _mobility_months(session: Session, scope: Scope, spans: list) -> list:
         .subquery("dated")
     )
     # Grouped outside: PostgreSQL cannot match a CASE with bound values twice.
-    # Grouping twice (month, card, centre, then month, card) instead of
-    # COUNT(DISTINCT) lets both databases hash instead of sorting.
-    pairs = (
-        select(dated.c.month, dated.c.card_id)
-        .group_by(dated.c.month, dated.c.card_id, dated.c.centre_id)
-        .subquery("month_pairs")
-    )
+    # A card visited two centres or more in a month exactly when its lowest and
+    # highest centre differ: one hashed grouping by month and card, neither a
+    # COUNT(DISTINCT) (a sort) nor a second grouping by centre.
     per_card = (
-        select(pairs.c.month, pairs.c.card_id, func.count().label("n"))
-        .group_by(pairs.c.month, pairs.c.card_id)
+        select(
+            dated.c.month,
+            dated.c.card_id,
+            func.min(dated.c.centre_id).label("lowest"),
+            func.max(dated.c.centre_id).label("highest"),
+        )
+        .group_by(dated.c.month, dated.c.card_id)
         .subquery("per_card")
     )
-    multi = per_card.c.n >= 2
+    multi = per_card.c.lowest != per_card.c.highest
     rows = session.execute(
         select(
             per_card.c.month,
