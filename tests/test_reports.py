@@ -774,5 +774,6 @@ def test_filtered_mobility_matches_reference(app, db, prop_world, raw, span, pic
     assert got["mobility_months"] == [
         {"month": "2024-03", "start": start.isoformat(), "end": end.isoformat()}
         | summary
+        | {"days_in_period": (end - start).days + 1, "partial": 1}
     ]
     db.session.rollback()

@@ -225,14 +225,26 @@ def distinct_cards_key(card_id, card_key):
 
 
 def _coverage_aggregates(session: Session, scope: Scope) -> list:
-    groups = _visit_groups(scope)
-    joined = groups.join(centres, centres.c.id == groups.c.centre_id).outerjoin(
-        cards, cards.c.id == groups.c.card_id
+    visit_groups = _visit_groups(scope)
+    # The card's home district and key joined once to every group, not in
+    # each branch: PostgreSQL cannot estimate the branches' joins (a CTE has no
+    # statistics) and probed the cards' index once per group in two of them.
+    groups = (
+        select(
+            visit_groups,
+            cards.c.home_district_id.label("card_home"),
+            cards.c.record_key.label("card_k"),
+        )
+        .select_from(
+            visit_groups.outerjoin(cards, cards.c.id == visit_groups.c.card_id)
+        )
+        .cte("card_groups")
     )
-    home = func.coalesce(cards.c.home_district_id, groups.c.tally_home)
+    joined = groups.join(centres, centres.c.id == groups.c.centre_id)
+    home = func.coalesce(groups.c.card_home, groups.c.tally_home)
     none = cast(null(), Integer)
     n_cards = func.count(distinct(groups.c.card_id))
-    cards_k = distinct_cards_key(groups.c.card_id, cards.c.record_key)
+    cards_k = distinct_cards_key(groups.c.card_id, groups.c.card_k)
     statement = union_all(
         select(
             literal("district").label("kind"),
@@ -247,16 +259,15 @@ def _coverage_aggregates(session: Session, scope: Scope) -> list:
         .group_by(centres.c.district_id),
         select(
             literal("resident"),
-            cards.c.home_district_id,
+            groups.c.card_home,
             none,
             n_cards,
             cards_k,
             none,
             none,
         )
-        .select_from(joined)
-        .where(cards.c.home_district_id.is_not(None))
-        .group_by(cards.c.home_district_id),
+        .where(groups.c.card_home.is_not(None))
+        .group_by(groups.c.card_home),
         select(
             literal("flow"),
             home,
@@ -275,12 +286,10 @@ def _coverage_aggregates(session: Session, scope: Scope) -> list:
             groups.c.centre_id,
             none,
             func.count(groups.c.card_id),
-            func.sum(cards.c.record_key),
+            func.sum(groups.c.card_k),
             func.sum(groups.c.n),
             func.sum(groups.c.n_k),
-        )
-        .select_from(groups.outerjoin(cards, cards.c.id == groups.c.card_id))
-        .group_by(groups.c.centre_id),
+        ).group_by(groups.c.centre_id),
     )
     return [
         (
@@ -344,53 +353,61 @@ def _mobility_counts(session: Session, scope: Scope) -> list:
         .group_by(visits.c.card_id, visits.c.centre_id)
         .cte("card_centres")
     )
-    counted = (
-        select(
-            pairs.c.card_id,
-            func.count().label("n"),
-            func.max(_in_filter(scope, pairs.c.centre_id)).label("shown"),
-        )
-        .group_by(pairs.c.card_id)
-        .subquery("counted")
+    # Each card's number of centres (all centres: multi-centre is city-wide),
+    # and one of its shown centres (the lowest id; NULL when it visited none)
+    # that stands for the card in the overall counts.
+    shown_id = (
+        pairs.c.centre_id
+        if scope.centre_ids is None
+        else case((scope.centres_clause(pairs.c.centre_id), pairs.c.centre_id))
     )
     per_card = (
         select(
-            counted.c.card_id,
-            counted.c.n,
-            counted.c.shown,
-            cards.c.record_key.label("k"),
+            pairs.c.card_id,
+            func.count().label("n"),
+            func.min(shown_id).label("first_id"),
         )
-        .join(cards, cards.c.id == counted.c.card_id)
-        .cte("per_card")
+        .group_by(pairs.c.card_id)
+        .subquery("per_card")
     )
-    is_multi = func.sum(case((per_card.c.n >= 2, 1), else_=0))
-    multi_k = func.sum(case((per_card.c.n >= 2, per_card.c.k), else_=0))
-    per_centre = (
+    k = cards.c.record_key
+    multi = per_card.c.n >= 2
+    first = per_card.c.first_id == pairs.c.centre_id
+
+    def total(condition, value):
+        return func.sum(case((condition, value), else_=0))
+
+    # One aggregate per centre; the overall counts are the sums of the cards
+    # each centre stands for (every card at exactly one centre), so the cards
+    # are joined once (a hash join: a second aggregate over the per-card rows
+    # made PostgreSQL probe the cards' index once per card).
+    statement = (
         select(
-            pairs.c.centre_id.label("centre_id"),
-            func.count().label("active"),
-            func.sum(per_card.c.k).label("active_k"),
-            is_multi.label("multi"),
-            multi_k.label("multi_k"),
+            pairs.c.centre_id,
+            func.count(),
+            func.sum(k),
+            total(multi, 1),
+            total(multi, k),
+            total(first, 1),
+            total(first, k),
+            total(and_(first, multi), 1),
+            total(and_(first, multi), k),
         )
         .join(per_card, per_card.c.card_id == pairs.c.card_id)
+        .join(cards, cards.c.id == pairs.c.card_id)
         .group_by(pairs.c.centre_id)
     )
-    total = select(
-        cast(null(), Integer),
-        func.count(),
-        func.sum(per_card.c.k),
-        is_multi,
-        multi_k,
-    ).select_from(per_card)
     if scope.centre_ids is not None:
-        per_centre = per_centre.where(scope.centres_clause(pairs.c.centre_id))
-        total = total.where(per_card.c.shown == 1)
-    statement = union_all(per_centre, total)
-    return [
-        (centre_id, active, int(a_k or 0) % KEYS, int(multi or 0), int(m_k or 0) % KEYS)
-        for centre_id, active, a_k, multi, m_k in session.execute(statement)
+        # Only the shown centres' rows; each card's stand-in is one of them.
+        statement = statement.where(scope.centres_clause(pairs.c.centre_id))
+    rows = session.execute(statement).all()
+    out = [
+        (centre_id, active, int(a_k or 0) % KEYS, int(m or 0), int(m_k or 0) % KEYS)
+        for centre_id, active, a_k, m, m_k, *_ in rows
     ]
+    sums = [sum(int(r[i] or 0) for r in rows) for i in range(5, 9)]
+    out.append((None, sums[0], sums[1] % KEYS, sums[2], sums[3] % KEYS))
+    return out
 
 
 def mobility_months(session: Session, scope: Scope) -> list:
@@ -415,9 +432,14 @@ def mobility_months(session: Session, scope: Scope) -> list:
 
 
 def _mobility_months(session: Session, scope: Scope, spans: list) -> list:
-    # Each visit falls into the first month whose last day it is not after.
+    # Each visit falls into the first month whose last day it is not after;
+    # grouped by the month's position (an integer hashes and sorts cheaper
+    # than its label).
     month = case(
-        *[(visits.c.visit_date <= last, literal(label)) for label, _, last in spans]
+        *[
+            (visits.c.visit_date <= last, literal(n))
+            for n, (_, _, last) in enumerate(spans)
+        ]
     )
     dated = (
         select(month.label("month"), visits.c.card_id, visits.c.centre_id)
@@ -425,24 +447,23 @@ def _mobility_months(session: Session, scope: Scope, spans: list) -> list:
         .subquery("dated")
     )
     # Grouped outside: PostgreSQL cannot match a CASE with bound values twice.
-    # Grouping twice (month, card, centre, then month, card) instead of
-    # COUNT(DISTINCT) lets both databases hash instead of sorting.
-    pairs = (
-        select(dated.c.month, dated.c.card_id, dated.c.centre_id)
-        .group_by(dated.c.month, dated.c.card_id, dated.c.centre_id)
-        .subquery("month_pairs")
-    )
+    # A card visited two centres or more in a month exactly when its lowest and
+    # highest centre differ: one hashed grouping by month and card, neither a
+    # COUNT(DISTINCT) (a sort) nor a second grouping by centre. ``shown``: the
+    # card visited a shown centre that month (the filter chooses cards, never
+    # visits).
     per_card = (
         select(
-            pairs.c.month,
-            pairs.c.card_id,
-            func.count().label("n"),
-            func.max(_in_filter(scope, pairs.c.centre_id)).label("shown"),
+            dated.c.month,
+            dated.c.card_id,
+            func.min(dated.c.centre_id).label("lowest"),
+            func.max(dated.c.centre_id).label("highest"),
+            func.max(_in_filter(scope, dated.c.centre_id)).label("shown"),
         )
-        .group_by(pairs.c.month, pairs.c.card_id)
+        .group_by(dated.c.month, dated.c.card_id)
         .subquery("per_card")
     )
-    multi = per_card.c.n >= 2
+    multi = per_card.c.lowest != per_card.c.highest
     statement = (
         select(
             per_card.c.month,
@@ -457,7 +478,13 @@ def _mobility_months(session: Session, scope: Scope, spans: list) -> list:
     if scope.centre_ids is not None:
         statement = statement.where(per_card.c.shown == 1)
     return [
-        (m, active, int(a_k or 0) % KEYS, int(n_multi or 0), int(m_k or 0) % KEYS)
+        (
+            spans[m][0],
+            active,
+            int(a_k or 0) % KEYS,
+            int(n_multi or 0),
+            int(m_k or 0) % KEYS,
+        )
         for m, active, a_k, n_multi, m_k in session.execute(statement)
     ]
 
