@@ -6,27 +6,14 @@ the leader runs bis. City-wide, ama -> bis is 4 cards / 6 transitions and bis
 at ama: 4 of 4, share 1.0 (DOMAIN.md, "Filters and mobility").
 """
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_activities import _login
+from tests.browser.test_mobility_pictures import _rows, app_config  # noqa: F401
 from tests.browser.test_phone_layout import axe_serious
 from tests.factories import create_user
 from tests.views.test_mobility_pictures import mobility_world
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "EXPORT_MIN_CELL": 3, "EXPORT_MIN_CELL_FLOOR": 3}
-
-
-def _rows(page, name: str) -> list[list[str]]:
-    table = page.get_by_test_id(f"table-{name}")
-    return [
-        [c.strip() for c in row.locator("th, td").all_inner_texts()]
-        for row in table.locator("tbody tr").all()
-    ]
 
 
 def test_leader_sees_where_their_visitors_also_go(page, live_server, db):
