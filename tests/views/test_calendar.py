@@ -36,6 +36,11 @@ def world(db):
         slug="gone", name="Gone Centre", district=north, is_active=False
     )
     now = utcnow()
+    # Both sessions must fall on today's local date: close to midnight the
+    # course (five minutes later) would land on tomorrow.
+    local = now.astimezone(CPH)
+    if local.hour == 23 and local.minute >= 50:
+        now -= timedelta(minutes=15)
     walk = create_activity(open_c, title="Lake walk", category=1, place="Door")
     course = create_activity(closed_c, title="Job club", category=3, target_group=women)
     hidden = create_activity(gone, title="Secret knitting")
