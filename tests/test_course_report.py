@@ -139,9 +139,7 @@ def expected(db, quarters=QUARTERS, slugs=None) -> dict:
                 if first <= f.follow_up_date <= last:
                     sets[row][OUTCOMES[f.outcome.value]].add(e.card_id)
     return {
-        row: {
-            c: (len(found[c]), sum(keys[i] for i in found[c]) % 256) for c in COUNTS
-        }
+        row: {c: (len(found[c]), sum(keys[i] for i in found[c]) % 256) for c in COUNTS}
         for row, found in sets.items()
         if any(found.values())
     }

@@ -261,7 +261,9 @@ def test_unregistered_enrolment_migration_keeps_references(
         # Back down: unregistered enrolments go, registered ones stay.
         downgrade(revision="f16c4a8e2b7d")
         with db.engine.connect() as conn:
-            refs = conn.execute(
-                text("SELECT referral_ref FROM course_enrolments")
-            ).scalars().all()
+            refs = (
+                conn.execute(text("SELECT referral_ref FROM course_enrolments"))
+                .scalars()
+                .all()
+            )
         assert refs == ["BIF-0001"]

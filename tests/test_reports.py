@@ -164,15 +164,33 @@ def golden_courses(alpha, gamma, c1, c2, c3, c4, c5, c6) -> None:
                 )
             )
 
-    enrol(job_club, c2, d(2023, 11, 1), d(2024, 1, 9), "BIF-0001",
-          [(d(2024, 1, 9), "employment")])
-    enrol(job_club, c3, d(2024, 1, 8), None, "BIF-0002",
-          [(d(2024, 1, 10), "continuing")])
+    enrol(
+        job_club,
+        c2,
+        d(2023, 11, 1),
+        d(2024, 1, 9),
+        "BIF-0001",
+        [(d(2024, 1, 9), "employment")],
+    )
+    enrol(
+        job_club, c3, d(2024, 1, 8), None, "BIF-0002", [(d(2024, 1, 10), "continuing")]
+    )
     enrol(job_club, c6, d(2024, 1, 15), None, "BIF-0003")
-    enrol(job_club, c1, d(2023, 10, 1), d(2023, 12, 20), "BIF-0004",
-          [(d(2024, 1, 8), "completed")])
-    enrol(clarify, c1, d(2024, 1, 8), d(2024, 1, 10),
-          follow=[(d(2024, 1, 10), "education"), (d(2024, 1, 9), "continuing")])
+    enrol(
+        job_club,
+        c1,
+        d(2023, 10, 1),
+        d(2023, 12, 20),
+        "BIF-0004",
+        [(d(2024, 1, 8), "completed")],
+    )
+    enrol(
+        clarify,
+        c1,
+        d(2024, 1, 8),
+        d(2024, 1, 10),
+        follow=[(d(2024, 1, 10), "education"), (d(2024, 1, 9), "continuing")],
+    )
     enrol(clarify, c4, d(2024, 1, 9), follow=[(d(2024, 1, 11), "other")])
     enrol(clarify, None, d(2024, 1, 8))  # unlinked by retention
     enrol(clarify, c5, d(2024, 1, 8), d(2024, 1, 8))

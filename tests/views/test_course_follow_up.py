@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from tests.factories import create_activity, create_card, create_centre, create_session
+from tests.views.test_activities import CPH  # noqa: F401  (same time zone)
 from vaerested.models import CourseEnrolment, CourseFollowUp
 from vaerested.models.base import utcnow
-from tests.views.test_activities import CPH  # noqa: F401  (same time zone)
 
 
 @pytest.fixture
@@ -56,7 +56,9 @@ def test_clarification_course_follows_a_card_without_reference(
     )
     # The code is hashed to find the card, never logged in clear.
     assert card.code not in caplog.text
-    client.post(f"/activities/nabo/sessions/{session.id}/scan", data={"code": card.code})
+    client.post(
+        f"/activities/nabo/sessions/{session.id}/scan", data={"code": card.code}
+    )
     html = client.get(base).get_data(True)
     assert f"Deltager {enrolment.id}" in html and "BIF-" not in html
     assert 'data-testid="attended">1 / 1<' in html

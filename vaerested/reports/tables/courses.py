@@ -32,8 +32,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, String, and_, case, func, literal, or_, select, type_coerce
-from sqlalchemy import union_all
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from vaerested.models import Activity, CourseEnrolment, CourseFollowUp, CourseOutcome
