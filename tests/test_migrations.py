@@ -267,3 +267,4 @@ def test_unregistered_enrolment_migration_keeps_references(
                 .all()
             )
         assert refs == ["BIF-0001"]
+        db.engine.dispose()
