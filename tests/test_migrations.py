@@ -182,3 +182,89 @@ def test_user_run_migration_keeps_existing_intervals_staffed(
             ).scalar()
         assert "is_user_run" not in columns and count == 5
         db.engine.dispose()
+
+
+def test_unregistered_enrolment_migration_keeps_references(
+    empty_database_url, tmp_path, monkeypatch
+):
+    from datetime import date, datetime
+
+    from sqlalchemy import column, insert, table
+    from sqlalchemy.exc import IntegrityError
+
+    from vaerested.models import Activity, Centre, District
+
+    # The enrolments as they were before the registration flag.
+    old_enrolments = table(
+        "course_enrolments",
+        column("id"),
+        column("activity_id"),
+        column("referral_ref"),
+        column("start_date"),
+        column("created_dt"),
+    )
+
+    monkeypatch.setenv("VAERESTED_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        }
+    )
+    with app.app_context():
+        upgrade(revision="f16c4a8e2b7d")  # the head before unregistered enrolments
+        with db.engine.begin() as conn:
+            conn.execute(
+                insert(District.__table__).values(
+                    id=1, code="1", name="A", municipality="K"
+                )
+            )
+            conn.execute(
+                insert(Centre.__table__).values(id=1, slug="a", name="A", district_id=1)
+            )
+            conn.execute(
+                insert(Activity.__table__).values(
+                    id=1, centre_id=1, title="Job club", category=3, led_by="staff"
+                )
+            )
+            conn.execute(
+                insert(old_enrolments).values(
+                    id=1,
+                    activity_id=1,
+                    referral_ref="BIF-0001",
+                    start_date=date(2026, 1, 5),
+                    created_dt=datetime(2026, 1, 1),
+                )
+            )
+        upgrade(revision="f17a1c2d3e4f")
+        with db.engine.begin() as conn:
+            rows = conn.execute(
+                text("SELECT is_registered, referral_ref FROM course_enrolments")
+            ).all()
+            assert [(bool(r), ref) for r, ref in rows] == [(True, "BIF-0001")]
+            conn.execute(
+                text(
+                    "INSERT INTO course_enrolments (id, activity_id, is_registered, "
+                    "referral_ref, start_date, created_dt) VALUES "
+                    "(2, 1, false, NULL, '2026-01-05', '2026-01-01 00:00:00')"
+                )
+            )
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO course_enrolments (id, activity_id, is_registered, "
+                    "referral_ref, start_date, created_dt) VALUES "
+                    "(3, 1, true, NULL, '2026-01-05', '2026-01-01 00:00:00')"
+                )
+            )
+        # Back down: unregistered enrolments go, registered ones stay.
+        downgrade(revision="f16c4a8e2b7d")
+        with db.engine.connect() as conn:
+            refs = (
+                conn.execute(text("SELECT referral_ref FROM course_enrolments"))
+                .scalars()
+                .all()
+            )
+        assert refs == ["BIF-0001"]
+        db.engine.dispose()

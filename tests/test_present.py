@@ -165,6 +165,7 @@ def test_numbers_dates_and_markers(ctx):
 
 def test_number_kinds_cover_every_number_column():
     text = p.CENTRE_COLUMNS | p.DISTRICT_COLUMNS | p.MONTH_COLUMNS | set(VALUE_LABELS)
+    text |= p.TEXT_COLUMNS
     text |= {column for _table, column in TABLE_VALUE_LABELS}
     for table, columns in COLUMNS.items():
         for column in columns:

@@ -25,6 +25,15 @@ Visits (UTC) in the period:
          c4 beta 10:00
 Outside: c6 alpha Jan 7 10:00; c5 beta Jan 10 23:30 UTC (= Jan 11 local);
          c3 beta Jan 11 10:00; a tally at gamma Jan 7 (under_25).
+Courses (no sessions, so no other report changes):
+  gamma "Job club" (category 3, registered): c2 2023-11-01..2024-01-09,
+         follow-up Jan 9 employment; c3 from Jan 8 (no end), Jan 10 continuing;
+         c6 from Jan 15 (after the period); c1 2023-10-01..2023-12-20,
+         follow-up Jan 8 completed.
+  alpha "Afklaring" (category 2, unregistered): c1 Jan 8..10, follow-ups
+         Jan 10 education and Jan 9 continuing; c4 from Jan 9, follow-up Jan 11
+         other (after the period); an enrolment unlinked by retention (no card)
+         from Jan 8; c5 Jan 8..8 and again from Jan 10.
 """
 
 import csv
@@ -39,6 +48,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from tests.factories import (
+    create_activity,
     create_card,
     create_centre,
     create_district,
@@ -123,7 +133,68 @@ def golden_world() -> dict:
         gender="woman",
     )  # fmt: skip
     create_visit(gamma, None, utc(7, 14), age_band="under_25")
+    golden_courses(alpha, gamma, c1, c2, c3, c4, c5, c6)
     return {"alpha": alpha, "beta": beta, "gamma": gamma, "delta": delta}
+
+
+def golden_courses(alpha, gamma, c1, c2, c3, c4, c5, c6) -> None:
+    """The courses of the module docstring (no sessions: no other report changes)."""
+    from vaerested.extensions import db
+    from vaerested.models import CourseEnrolment, CourseFollowUp
+
+    job_club = create_activity(gamma, category=3, title="Job club")
+    clarify = create_activity(alpha, category=2, title="Afklaring")
+    d = date
+
+    def enrol(course, card, start, end=None, ref=None, follow=()):
+        enrolment = CourseEnrolment(
+            activity_id=course.id,
+            card_id=card.id if card else None,
+            is_registered=ref is not None,
+            referral_ref=ref,
+            start_date=start,
+            end_date=end,
+        )
+        db.session.add(enrolment)
+        db.session.flush()
+        for day, outcome in follow:
+            db.session.add(
+                CourseFollowUp(
+                    enrolment_id=enrolment.id, follow_up_date=day, outcome=outcome
+                )
+            )
+
+    enrol(
+        job_club,
+        c2,
+        d(2023, 11, 1),
+        d(2024, 1, 9),
+        "BIF-0001",
+        [(d(2024, 1, 9), "employment")],
+    )
+    enrol(
+        job_club, c3, d(2024, 1, 8), None, "BIF-0002", [(d(2024, 1, 10), "continuing")]
+    )
+    enrol(job_club, c6, d(2024, 1, 15), None, "BIF-0003")
+    enrol(
+        job_club,
+        c1,
+        d(2023, 10, 1),
+        d(2023, 12, 20),
+        "BIF-0004",
+        [(d(2024, 1, 8), "completed")],
+    )
+    enrol(
+        clarify,
+        c1,
+        d(2024, 1, 8),
+        d(2024, 1, 10),
+        follow=[(d(2024, 1, 10), "education"), (d(2024, 1, 9), "continuing")],
+    )
+    enrol(clarify, c4, d(2024, 1, 9), follow=[(d(2024, 1, 11), "other")])
+    enrol(clarify, None, d(2024, 1, 8))  # unlinked by retention
+    enrol(clarify, c5, d(2024, 1, 8), d(2024, 1, 8))
+    enrol(clarify, c5, d(2024, 1, 10))
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -184,6 +255,14 @@ def read_csv(path: Path) -> list[dict]:
 # 0.4545. Women named = gamma 5 known (3 women) + delta 1 (0) -> 3 / 6 = 0.5;
 # other = alpha 4 (3) + beta 6 (4) -> 7 / 10 = 0.7. Record keys are 0, whose
 # noise is 0 for every count, so at min-cell 3 only 1 and 2 change (to <3).
+# courses (one quarter, 2024-Q1 clipped to Jan 8..10; rows by centre slug):
+# alpha Afklaring: enrolled (start in Jan 8..10) c1, c4, c5 (twice, once) = 3;
+# on course the same 3 (the unlinked enrolment has no card); continuing c1 (Jan 9)
+# = 1, education c1 = 1; c4's "other" is Jan 11, outside -> 0.
+# gamma Job club: enrolled c3 = 1 (c2, c1 started before, c6 after); active
+# (on course) c2 (ends Jan 9) + c3 = 2 (c1 ended in December, c6 starts Jan 15);
+# continuing c3 1, completed c1 1 (a follow-up after the end counts),
+# employment c2 1. At min-cell 3: 3 stays, 1 and 2 -> <3, 0 stays.
 
 
 @pytest.mark.parametrize("min_cell", [1, 3])

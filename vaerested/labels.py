@@ -58,6 +58,7 @@ REPORT_LABELS = {
     "mobility": _l("Mobility between centres"),
     "dashboard": _l("Dashboard"),
     "reach": _l("Reach (age and gender)"),
+    "courses": _l("Course outcomes"),
 }
 FORMAT_LABELS = {
     "csv": "CSV",
@@ -136,6 +137,17 @@ COLUMN_LABELS = {
     "sessions_held": _l("Sessions held"),
     "attendance": _l("Attendance"),
     "activities": _l("Activities held"),
+    "quarter": _l("Quarter"),
+    "course_id": _l("Course number"),
+    "course": _l("Course"),
+    "enrolled": _l("Cards enrolled"),
+    "on_course": _l("Cards on the course"),
+    "continuing": _l("Continuing"),
+    "completed": _l("Completed"),
+    "employment": _l("Moved to employment"),
+    "education": _l("Moved to education"),
+    "stopped": _l("Stopped"),
+    "other_outcome": _l("Other outcome"),
     # The mobility page's connections of a shown centre (page only, no file).
     "other_centre": _l("Other centre"),
     "cards_to": _l("Cards going there next"),
@@ -182,6 +194,7 @@ TABLE_LABELS = {
     "new_cards": _l("New cards"),
     "housing": _l("Housing situation"),
     "activity_categories": _l("Activities by category of offer"),
+    "courses": _l("Course outcomes per centre, course and quarter"),
 }
 
 #: The code of a missing value (no home district, housing or first came).

@@ -122,6 +122,7 @@ ACCESS = {
     "reports.mobility": "leader",
     "reports.dashboard": "leader",
     "reports.reach": "leader",
+    "reports.courses": "leader",
     "reports.download": "leader",
     "reports.recompute": "leader",
     # public releases (differential privacy): administration only

@@ -1,7 +1,9 @@
-"""Category-3 course pages: enrolments, per-session attendance and follow-ups.
+"""Course pages: enrolments, per-session attendance and follow-ups.
 
-Courses are the one registered mode: a card (never a person) linked to the job
-centre's referral reference. Everything else about activities stays anonymous.
+Category-3 courses are the one registered mode: a card (never a person) linked
+to the job centre's referral reference. A category-2 clarification course
+(*afklaringsforløb*) follows a card by its pseudonym only: no reference, no
+name, no free text. Everything else about activities stays anonymous.
 """
 
 from datetime import timedelta
@@ -14,7 +16,7 @@ from flask_login import current_user
 from vaerested.activities import bp
 from vaerested.activities import operations as ops
 from vaerested.activities import queries as q
-from vaerested.activities.forms import EnrolForm, FollowUpForm
+from vaerested.activities.forms import EnrolForm, FollowCardForm, FollowUpForm
 from vaerested.activities.views import STAFF, _today, tz_
 from vaerested.auth.decorators import centre_required
 from vaerested.extensions import db
@@ -25,12 +27,13 @@ ENROL_ERRORS = {
     "unknown": _l("Unknown card."),
     "revoked": _l("This card is revoked."),
     "duplicate": _l("This card already starts this course on that day."),
+    "referral": _l("Enter the job centre's referral reference."),
 }
 
 
 def _course(centre: Centre, activity_id: int):
     activity = q.get_activity(centre, activity_id)
-    if activity.category != 3:
+    if activity.category not in ops.COURSE_CATEGORIES:
         abort(404)
     return activity
 
@@ -77,9 +80,10 @@ def course(centre: Centre, activity_id: int):
 @bp.route("/<slug>/<int:activity_id>/course/enrol", methods=["GET", "POST"])
 @centre_required(*STAFF)
 def enrol(centre: Centre, activity_id: int):
-    """Enrol a card on the course with the job centre's referral reference."""
+    """Enrol a card on the course (category 3: with the job centre's referral
+    reference; category 2: by the card's pseudonym only)."""
     activity = _course(centre, activity_id)
-    form = EnrolForm()
+    form = EnrolForm() if activity.category == 3 else FollowCardForm()
     if form.validate_on_submit():
         try:
             ops.enrol(activity, form.code.data, form.data, current_user.id)

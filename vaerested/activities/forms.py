@@ -296,14 +296,30 @@ class ScanForm(BaseForm):
     submit = SubmitField(_l("Register card"))
 
 
-class EnrolForm(BaseForm):
-    """Enrol a card on a category-3 course (the job centre's referral)."""
+class FollowCardForm(BaseForm):
+    """Enrol a card on a category-2 clarification course: the card's code
+    (scanned or typed, hashed like everywhere) and the dates; no reference."""
 
     code = StringField(
         _l("Card code"),
         validators=[DataRequired(), Length(max=64)],
         render_kw={"autocomplete": "off"},
     )
+    start_date = BoundedDateField(_l("Start"), validators=[InputRequired()])
+    end_date = BoundedDateField(_l("End"), validators=[Optional()])
+    planned_sessions = BoundedIntegerField(
+        _l("Planned sessions"), validators=[Optional(), NumberRange(min=1, max=500)]
+    )
+    submit = SubmitField(_l("Enrol"))
+
+    def validate_end_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError(_l("Must not be before the start date."))
+
+
+class EnrolForm(FollowCardForm):
+    """Enrol a card on a category-3 course (the job centre's referral)."""
+
     referral_ref = StringField(
         _l("Referral reference"),
         validators=[
@@ -316,16 +332,6 @@ class EnrolForm(BaseForm):
         description=_l("The job centre's reference, e.g. BIF-2026-0042. No names."),
         filters=[lambda s: (s or "").strip().upper()],
     )
-    start_date = BoundedDateField(_l("Start"), validators=[InputRequired()])
-    end_date = BoundedDateField(_l("End"), validators=[Optional()])
-    planned_sessions = BoundedIntegerField(
-        _l("Planned sessions"), validators=[Optional(), NumberRange(min=1, max=500)]
-    )
-    submit = SubmitField(_l("Enrol"))
-
-    def validate_end_date(self, field):
-        if field.data and self.start_date.data and field.data < self.start_date.data:
-            raise ValidationError(_l("Must not be before the start date."))
 
     def validate_referral_ref(self, field):
         if looks_like_cpr(field.data):

@@ -321,6 +321,10 @@ def record_session_scan(
     return SessionScanResult(outcome, result.card_id, result.outcome)
 
 
+#: Categories with courses: 2 (clarification, unregistered) and 3 (registered).
+COURSE_CATEGORIES = (2, 3)
+
+
 class EnrolmentError(Exception):
     """A refused enrolment; ``code`` says why."""
 
@@ -331,13 +335,22 @@ class EnrolmentError(Exception):
 
 
 def enrol(activity: Activity, code: str, data: dict, user_id: int | None):
-    """Enrol the card with ``code`` on a category-3 course.
+    """Enrol the card with ``code`` on a course.
 
-    :raises EnrolmentError: "not_course", "invalid", "unknown", "revoked" or
-        "duplicate" (the card already starts this course on that day).
+    Category 3 registers the enrolment with ``data["referral_ref"]``; category
+    2 (clarification) follows the card by its pseudonym only, with no
+    reference. The code is hashed to find the card; it is never stored.
+
+    :raises EnrolmentError: "not_course", "invalid", "unknown", "revoked",
+        "referral" (category 3 without a reference) or "duplicate" (the card
+        already starts this course on that day).
     """
-    if activity.category != 3:
+    if activity.category not in COURSE_CATEGORIES:
         raise EnrolmentError("not_course")
+    registered = activity.category == 3
+    referral_ref = (data.get("referral_ref") or None) if registered else None
+    if registered and referral_ref is None:
+        raise EnrolmentError("referral")
     try:
         card = find_card(code)
     except InvalidCode as error:
@@ -358,7 +371,8 @@ def enrol(activity: Activity, code: str, data: dict, user_id: int | None):
     enrolment = CourseEnrolment(
         activity_id=activity.id,
         card_id=card.id,
-        referral_ref=data["referral_ref"],
+        is_registered=registered,
+        referral_ref=referral_ref,
         start_date=data["start_date"],
         end_date=data.get("end_date"),
         planned_sessions=data.get("planned_sessions"),

@@ -82,6 +82,27 @@ COLUMN_DEFINITIONS = {
     "sessions_held": _l("Sessions held (not cancelled) in the period."),
     "attendance": _l("Attendance at the sessions held (headcounts and scans)."),
     "activities": _l("Activities with at least one session held."),
+    # The course outcomes report (the file the job centre receives).
+    "quarter": _l("The calendar quarter (YYYY-Qn), cut to the period."),
+    "course_id": _l("The course's number (an activity of category 2 or 3)."),
+    "course": _l("The course's title (about the course, never a person)."),
+    "enrolled": _l("Distinct cards whose enrolment started in the quarter."),
+    "on_course": _l(
+        "Distinct cards enrolled at some time in the quarter (no end date: still "
+        "enrolled)."
+    ),
+    "continuing": _l("Distinct cards with a follow-up in the quarter: continuing."),
+    "completed": _l("Distinct cards with a follow-up in the quarter: completed."),
+    "employment": _l(
+        "Distinct cards with a follow-up in the quarter: moved to employment."
+    ),
+    "education": _l(
+        "Distinct cards with a follow-up in the quarter: moved to education."
+    ),
+    "stopped": _l("Distinct cards with a follow-up in the quarter: stopped."),
+    "other_outcome": _l(
+        "Distinct cards with a follow-up in the quarter: another outcome."
+    ),
 }
 
 

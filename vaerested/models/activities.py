@@ -1,8 +1,9 @@
 """Activities: planning rules, materialised sessions, attendance and courses.
 
 Everything here is anonymous except category-3 courses, the one registered mode:
-a course enrolment links a card (never a person) to a job-centre referral
-reference. No model has a field for a name or a free-text note about a person.
+a category-3 enrolment links a card (never a person) to a job-centre referral
+reference. A category-2 clarification course follows a card by its pseudonym
+only (an unregistered enrolment: no reference). No model has a field for a name or a free-text note about a person.
 """
 
 from __future__ import annotations
@@ -304,7 +305,8 @@ class SessionScan(Base):
 
 
 class CourseEnrolment(Base):
-    """A card on a category-3 course, with the job centre's referral reference."""
+    """A card on a course: category 3 registered with the job centre's referral
+    reference, category 2 (clarification) by the card's pseudonym only."""
 
     __tablename__ = "course_enrolments"
 
@@ -316,8 +318,14 @@ class CourseEnrolment(Base):
     card_id: Mapped[int | None] = mapped_column(
         ForeignKey("cards.id", ondelete="CASCADE"), index=True
     )
-    #: The job centre's short reference, e.g. "BIF-2026-0042" (never a name).
-    referral_ref: Mapped[str] = mapped_column(String(20))
+    #: Category 3: registered with the job centre's referral reference;
+    #: category 2: not registered (no reference, the card's pseudonym only).
+    is_registered: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    #: The job centre's short reference, e.g. "BIF-2026-0042" (never a name);
+    #: NULL exactly when the enrolment is not registered.
+    referral_ref: Mapped[str | None] = mapped_column(String(20))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     #: Sessions the course plan foresees (NULL: not set).
@@ -342,6 +350,11 @@ class CourseEnrolment(Base):
         CheckConstraint(
             "planned_sessions IS NULL OR planned_sessions > 0",
             name="planned_sessions_positive",
+        ),
+        CheckConstraint(
+            "(is_registered AND referral_ref IS NOT NULL) "
+            "OR (NOT is_registered AND referral_ref IS NULL)",
+            name="referral_when_registered",
         ),
     )
 

@@ -1,4 +1,4 @@
-"""Report pages (visits, coverage, mobility, dashboard, reach) and downloads.
+"""Report pages (visits, coverage, mobility, dashboard, reach, courses) and downloads.
 
 The pages show exactly the numbers of the files: the same tables with the
 same protection (cell-key perturbation and suppression at config
@@ -70,6 +70,7 @@ TITLES = {
     "coverage": _l("Geographic coverage"),
     "mobility": _l("Mobility between centres"),
     "reach": _l("Reach: age and gender of the visitors"),
+    "courses": _l("Course outcomes"),
 }
 
 # The coverage page's flows matrix (reports/_flows.html) is laid out here.
@@ -316,6 +317,8 @@ _HOOKS = {
     "mobility": pictures.mobility_context,
     "dashboard": dashboard_charts.dashboard_context,
     "reach": reach_charts.reach_context,
+    # The course table is the whole page (no pictures).
+    "courses": lambda raw, shown, page: {},
 }
 
 
@@ -323,7 +326,7 @@ _HOOKS = {
 @role_required(Role.LEADER)
 def index():
     """List the reports the user may see."""
-    reports = ["dashboard", "visits", "coverage", "mobility", "reach"]
+    reports = ["dashboard", "visits", "coverage", "mobility", "reach", "courses"]
     return render_template(
         "reports/index.html", reports=reports, titles=TITLES, min_cell=_min_cell()
     )
@@ -362,6 +365,14 @@ def mobility():
 def reach():
     """Show visits and cards by age band and by gender per centre, district, month."""
     return _page("reach")
+
+
+@bp.route("/courses")
+@role_required(Role.LEADER)
+def courses():
+    """Show the course outcomes per centre, course and quarter (the job centre's
+    file: protected counts of cards, no referral references)."""
+    return _page("courses")
 
 
 @bp.post("/recompute")

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from vaerested.extensions import db
 from vaerested.models import Centre, District
-from vaerested.reports.tables import dashboard, queries, reach
+from vaerested.reports.tables import courses, dashboard, queries, reach
 from vaerested.reports.tables.queries import Scope
 from vaerested.reports.tables.table import Table
 from vaerested.services import coverage, mobility
@@ -65,6 +65,7 @@ REPORTS: dict[str, list[str]] = {
     ],
     "dashboard": dashboard.TABLES,
     "reach": reach.TABLES,
+    "courses": courses.TABLES,
 }
 #: File formats of an export (``csv_da``: the "Excel (dansk)" CSV; see
 #: docs/exports.md).
@@ -84,6 +85,7 @@ COLUMNS: dict[str, list[str]] = {
     "mobility_months": mobility.MONTH_COLUMNS,
     **dashboard.COLUMNS,
     **reach.COLUMNS,
+    **courses.COLUMNS,
 }
 #: Table name -> its columns that count visits or cards (suppressed).
 COUNT_COLUMNS: dict[str, list[str]] = {
@@ -97,6 +99,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     "mobility_months": mobility.MONTH_COUNTS,
     **dashboard.COUNT_COLUMNS,
     **reach.COUNT_COLUMNS,
+    **courses.COUNT_COLUMNS,
 }
 
 
@@ -370,4 +373,5 @@ _BUILDERS = {
     "mobility": _build_mobility,
     "dashboard": dashboard.build_dashboard,
     "reach": reach.build_reach,
+    "courses": courses.build_courses,
 }

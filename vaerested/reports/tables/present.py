@@ -105,6 +105,14 @@ NUMBER_KINDS: dict[str, str] = {
             "transitions_to",
             "cards_from",
             "transitions_from",
+            "enrolled",
+            "on_course",
+            "continuing",
+            "completed",
+            "employment",
+            "education",
+            "stopped",
+            "other_outcome",
         ],
         "int",
     ),
@@ -147,6 +155,9 @@ DECIMALS: dict[str, int] = {
 PERCENT_DECIMALS = 1
 #: Columns holding a month as ``YYYY-MM``.
 MONTH_COLUMNS = frozenset({"month"})
+#: Columns shown as they are: a quarter ("2026-Q1"), a course's number and
+#: title (about the course, never a person).
+TEXT_COLUMNS = frozenset({"quarter", "course_id", "course"})
 
 _SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 
