@@ -153,3 +153,21 @@ def test_centre_feed_and_inactive_centre(client, world):
     assert [str(e["SUMMARY"]) for e in events] == ["Job club"]
     assert client.get("/calendar/gone.ics").status_code == 404
     assert client.get("/calendar/nope.ics").status_code == 404
+
+
+def test_open_now_says_when_a_centre_is_user_run(client, db):
+    """A centre open now only by its users shows "user-run", as on /centres/."""
+    district = create_district(name="East")
+    create_centre(
+        slug="brugerhuset",
+        name="Brugerhuset",
+        district=district,
+        hours=[(d, "00:00", "00:00", True) for d in range(7)],
+    )
+    create_centre(slug="bemandet", name="Bemandet", district=district, hours=ALL_DAY)
+    db.session.commit()
+    html = client.get("/calendar/").get_data(as_text=True)
+    user_run = html.split('<tr data-centre="brugerhuset">')[1].split("</tr>")[0]
+    staffed = html.split('<tr data-centre="bemandet">')[1].split("</tr>")[0]
+    assert 'data-testid="open-now"' in user_run and "data-user-run" in user_run
+    assert 'data-testid="open-now"' in staffed and "data-user-run" not in staffed

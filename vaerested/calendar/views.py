@@ -28,7 +28,7 @@ from vaerested.labels import CATEGORY_LABELS
 from vaerested.models import Centre, District, TargetGroup
 from vaerested.models.base import utcnow
 from vaerested.parsing import arg_date, arg_int
-from vaerested.services.opening_hours import group_by_weekday, is_open_at
+from vaerested.services.opening_hours import group_by_weekday, open_state_at
 
 #: Days before today that a feed still lists (so a calendar app keeps them).
 FEED_PAST_DAYS = 14
@@ -86,7 +86,10 @@ def index():
     ]
     local_now = now.astimezone(tz)
     hours = {
-        c.id: [(i.weekday, i.opens_at, i.closes_at) for i in c.opening_intervals]
+        c.id: [
+            (i.weekday, i.opens_at, i.closes_at, i.is_user_run)
+            for i in c.opening_intervals
+        ]
         for c in centres
     }
     locale = str(get_locale() or "da")
@@ -96,7 +99,7 @@ def index():
         days=days,
         by_day=by_day,
         centres=centres,
-        open_now={c.id: is_open_at(hours[c.id], local_now) for c in centres},
+        open_now={c.id: open_state_at(hours[c.id], local_now) for c in centres},
         today_hours={
             c.id: group_by_weekday(hours[c.id])[today.weekday()].intervals
             for c in centres
