@@ -36,7 +36,7 @@ extract-messages: $(VENV)/.installed
 ## Install, migrate the SQLite database, load demo data once, serve on http://127.0.0.1:5000
 run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
-	$(FLASK) seed demo --if-empty --visits 30000
+	$(FLASK) seed demo --if-empty --visits 100000
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Install the dev extras and run the whole test suite.

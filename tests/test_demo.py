@@ -139,20 +139,17 @@ def test_names_are_fictional(seeded, db):
 
 def test_opening_hours(seeded, db):
     midnight = time(0)
-    round_the_clock = [
-        c.slug
-        for c in centres(db)
-        if sorted((i.weekday, i.opens_at, i.closes_at) for i in c.opening_intervals)
-        == [(day, midnight, midnight) for day in range(7)]
-    ]
-    assert len(round_the_clock) == 1
-    past_midnight = [
+    past_midnight = sorted(
         (c.slug, i.weekday, i.opens_at, i.closes_at)
         for c in centres(db)
         for i in c.opening_intervals
         if midnight < i.closes_at <= i.opens_at
+    )
+    # A night café every night, and one late Friday.
+    assert past_midnight == [
+        *[("nattergalen", day, time(22), time(2)) for day in range(7)],
+        ("pilehuset", 4, time(18), time(2)),
     ]
-    assert past_midnight == [("pilehuset", 4, time(18), time(2))]
     weekend = {
         c.slug for c in centres(db) for i in c.opening_intervals if i.weekday >= 5
     }
@@ -206,10 +203,13 @@ def test_if_empty_loads_into_an_empty_database(runner, db):
 
 
 def _counts(db) -> dict:
+    from vaerested.models import CourseEnrolment, CourseFollowUp, SessionScan
+
     tables = (Centre, Card, Visit, Activity, ActivityRule, ActivitySession)
+    courses = (CourseEnrolment, CourseFollowUp, SessionScan)
     counts = {
         t.__name__: db.session.scalar(select(func.count()).select_from(t))
-        for t in (*tables, SessionAttendance, StaffUser)
+        for t in (*tables, *courses, SessionAttendance, StaffUser)
     }
     counts["headcount"] = db.session.scalar(
         select(func.sum(SessionAttendance.headcount))
@@ -222,7 +222,9 @@ def test_seed_demo_with_visits_generates_them_once(runner, db):
     assert result.exit_code == 0, result.output
     db.session.rollback()
     before = _counts(db)
-    assert before["Visit"] == 500
+    # The 500 generated, and the course sessions' scans that were no visit yet.
+    assert "Generated 500 visit(s)" in result.stdout
+    assert 500 <= before["Visit"] < 1000
     assert before["Activity"] > 0 and before["SessionAttendance"] > 0
     again = runner.invoke(args=["seed", "demo", "--if-empty", "--visits", "500"])
     assert again.exit_code == 0
@@ -356,19 +358,28 @@ def test_generate_is_repeatable_with_a_seed(generated, runner, db):
 
 
 def test_every_centre_has_activities_of_its_categories(seeded, db, app):
+    from vaerested.demo_courses import CLARIFICATION, EMPLOYMENT
+
     today = datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    course_titles = (EMPLOYMENT.title, CLARIFICATION.title)
     for centre in centres(db):
-        activities = db.session.scalars(
+        all_activities = db.session.scalars(
             select(Activity).where(Activity.centre_id == centre.id)
         ).all()
+        activities = [a for a in all_activities if a.title not in course_titles]
+        courses = [a for a in all_activities if a.title in course_titles]
         assert 2 <= len(activities) <= 3, centre.slug
         assert {a.category for a in activities} == set(centre.categories)
-        for activity in activities:
+        # The courses are planned even without visits (nobody enrolled then).
+        assert {a.category for a in courses} <= {2, 3} & set(centre.categories)
+        assert (3 in {a.category for a in courses}) == centre.is_cat3
+        for activity in all_activities:
             assert centre.life_phase_min <= activity.life_phase_min
             assert activity.life_phase_max <= centre.life_phase_max
             assert activity.title and activity.led_by
             assert [r.kind for r in activity.rules] == [RuleKind.WEEKLY]
-            assert activity.rules[0].start_date <= today - timedelta(days=83)
+            # A year of past sessions.
+            assert activity.rules[0].start_date <= today - timedelta(days=358)
     titles = {a.title for a in db.session.scalars(select(Activity))}
     assert {"Fællesspisning", "Gåtur", "Jobcafé"} <= titles
 
@@ -401,3 +412,137 @@ def test_past_sessions_have_attendance(seeded, db, app):
     by_category = {row[0]: row for row in rows}
     assert set(by_category) == {1, 2, 3}
     assert all(row[1] > 0 and row[2] > 0 and row[3] > 0 for row in rows)
+
+
+# --- A year of data, courses with outcomes, user-run evenings. ---
+
+
+def test_user_run_hours_and_gaps_in_the_city_grid(seeded, db):
+    from vaerested.centres import queries as centre_queries
+    from vaerested.services import hours_grid
+
+    user_run = {
+        c.slug for c in centres(db) for i in c.opening_intervals if i.is_user_run
+    }
+    assert len(user_run) >= 6
+    assert all(any(not i.is_user_run for i in c.opening_intervals) for c in centres(db))
+    scopes = {s.code: s for s in hours_grid.scopes(centre_queries.city_hours())}
+    city = hours_grid.summarise(scopes["København"])
+    # Users run some hours no staffed centre covers, and some hours stay gaps.
+    assert city.user_run_only_hours >= 10
+    assert city.gaps["night"] > 0 and city.gaps["evening"] > 0
+    assert 0 < city.gap_hours < 7 * 24 - city.open_hours + 1
+    assert hours_grid.summarise(scopes["FRB"]).user_run_only_hours > 0
+
+
+@pytest.fixture
+def year(runner, db):
+    """The demo as ``make run`` loads it, with fewer visits."""
+    result = runner.invoke(args=["seed", "demo", "--if-empty", "--visits", "30000"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    return result
+
+
+def test_demo_courses_with_a_year_of_data(year, db, app):
+    from vaerested.activities.forms import REFERRAL_RE
+    from vaerested.demo_courses import CLARIFICATION, EMPLOYMENT
+    from vaerested.models import CourseEnrolment, CourseOutcome, SessionScan
+    from vaerested.reports.tables.build import build_report
+    from vaerested.services.cpr import looks_like_cpr
+
+    tz = ZoneInfo(app.config["TIMEZONE"])
+    today = datetime.now(tz).date()
+    # A year of visits: every month of the last twelve has some at most centres.
+    first, last = db.session.execute(
+        select(func.min(Visit.visit_date), func.max(Visit.visit_date))
+    ).one()
+    assert first <= today - timedelta(days=364) and last >= today - timedelta(days=1)
+    months = Counter(
+        (d.strftime("%Y-%m"), c)
+        for d, c in db.session.execute(
+            select(Visit.visit_date, Visit.centre_id).distinct()
+        )
+    )
+    for back in range(0, 365, 30):
+        month = (today - timedelta(days=back)).strftime("%Y-%m")
+        assert sum(1 for m, _ in months if m == month) >= 15, month
+    # Courses: a Jobforløb at each category-3 centre, clarification elsewhere.
+    courses = db.session.scalars(
+        select(Activity).where(
+            Activity.title.in_([EMPLOYMENT.title, CLARIFICATION.title])
+        )
+    ).all()
+    by_title = Counter((a.title, a.category) for a in courses)
+    assert by_title[(EMPLOYMENT.title, 3)] == 4
+    assert by_title[(CLARIFICATION.title, 2)] >= 6
+    assert all(a.centre.is_cat3 for a in courses if a.category == 3)
+    enrolments = db.session.scalars(select(CourseEnrolment)).all()
+    assert len(enrolments) > 100
+    visits = {
+        (card, centre): (lo, hi)
+        for card, centre, lo, hi in db.session.execute(
+            select(
+                Visit.card_id,
+                Visit.centre_id,
+                func.min(Visit.visit_date),
+                func.max(Visit.visit_date),
+            )
+            .where(Visit.card_id.is_not(None))
+            .group_by(Visit.card_id, Visit.centre_id)
+        )
+    }
+    outcomes = Counter()
+    for e in enrolments:
+        category = e.activity.category
+        if category == 3:  # registered with a fictional job-centre reference
+            assert e.is_registered and REFERRAL_RE.match(e.referral_ref)
+            assert e.referral_ref.startswith("BIF-")
+            assert not looks_like_cpr(e.referral_ref)
+        else:  # clarification: the card's pseudonym only
+            assert not e.is_registered and e.referral_ref is None
+        # The card visited the centre before it was enrolled there.
+        assert visits[(e.card_id, e.activity.centre_id)][0] < e.start_date
+        assert e.end_date is None or e.start_date < e.end_date < today
+        dates = [f.follow_up_date for f in e.follow_ups]
+        assert dates == sorted(dates) and all(e.start_date < d <= today for d in dates)
+        final = [f for f in e.follow_ups if f.outcome is not CourseOutcome.CONTINUING]
+        if e.end_date is None:
+            assert not final
+        else:
+            assert [(f.follow_up_date, f.outcome in CourseOutcome) for f in final] == [
+                (e.end_date, True)
+            ]
+        outcomes.update((category, f.outcome) for f in e.follow_ups)
+    for category in (2, 3):
+        for outcome in CourseOutcome:
+            assert outcomes[(category, outcome)] > 0, (category, outcome)
+    # Enrolled cards attend their sessions: each scan is that day's visit there.
+    scans = db.session.execute(
+        select(SessionScan.card_id, SessionScan.scanned_dt, ActivitySession).join(
+            ActivitySession, ActivitySession.id == SessionScan.session_id
+        )
+    ).all()
+    assert len(scans) > 1000
+    enrolled = {(e.activity_id, e.card_id): e for e in enrolments}
+    day_visits = {
+        (card, centre, day): moment
+        for card, centre, day, moment in db.session.execute(
+            select(
+                Visit.card_id, Visit.centre_id, Visit.visit_date, Visit.visited_dt
+            ).where(Visit.card_id.is_not(None))
+        )
+    }
+    for card_id, scanned, session in scans:
+        e = enrolled[(session.activity_id, card_id)]
+        day = scanned.astimezone(tz).date()
+        assert e.start_date <= day and (e.end_date is None or day <= e.end_date)
+        moment = day_visits[(card_id, session.activity.centre_id, day)]
+        assert moment <= scanned
+    # The course outcomes report shows figures above the minimum cell.
+    tables = build_report("courses", today - timedelta(days=364), today, min_cell=5)
+    rows = {t.name: t for t in tables}["courses"].rows
+    shown = [r for r in rows if isinstance(r["on_course"], int) and r["on_course"] >= 5]
+    assert {r["category"] for r in shown} == {2, 3}
+    assert any(isinstance(r["continuing"], int) and r["continuing"] >= 5 for r in rows)
+    assert len({r["quarter"] for r in shown}) >= 4

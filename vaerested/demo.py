@@ -86,7 +86,8 @@ def hours(days, opens: str, closes: str) -> list[tuple[int, str, str]]:
 
 
 DAY = hours(MON_FRI, "09:00", "16:00")
-ROUND_THE_CLOCK = hours(range(7), "00:00", "00:00")
+#: A night café: staffed every night until 02:00.
+NIGHTS = hours(range(7), "22:00", "02:00")
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ CENTRES = [
       "self_governing", 25, ("young", "homeless"),
       hours(MON_FRI, "10:00", "15:00") + hours([FRI], "18:00", "02:00")),
     C("nattergalen", "Nattergalen", "3", f"Natsangervej 1, {N}", 55.7000, 12.5470,
-      CAT1, "voluntary", 35, ("homeless",), ROUND_THE_CLOCK),
+      CAT1, "voluntary", 35, ("homeless",), NIGHTS,
+      tuple(hours([SAT, SUN], "02:00", "06:00"))),
     # Østerbro, by the Nørrebro border: the third category-3 centre.
     C("havblik", "Havblik", "2", "Bølgegade 15, 2100 København Ø", 55.7030,
       12.5720, ALL, "municipal", 50, ("work_education",),
@@ -152,13 +154,15 @@ CENTRES = [
     C("baghaven", "Baghaven", "4", "Havelodden 11, 2450 København SV", 55.6560,
       12.5370, CAT12, "voluntary", 40, ("young",), hours(MON_FRI, "12:00", "20:00")),
     C("molleloftet", "Mølleloftet", "5", "Kværnvej 8, 2500 Valby", 55.6615, 12.5060,
-      CAT12, "municipal", 45, ("leaving_residential",), DAY),
+      CAT12, "municipal", 45, ("leaving_residential",), DAY,
+      tuple(hours([SUN], "12:00", "16:00"))),
     # The outer districts from Vanløse to Bispebjerg: three, one of them small.
     C("aeblehaven", "Æblehaven", "6", "Frugthavevej 6, 2720 Vanløse", 55.6870,
       12.4910, CAT12, "municipal", 50, (),
       DAY + hours([SAT], "10:00", "14:00")),
     C("mosehuset", "Mosehuset", "7", "Sivgræsvej 2, 2700 Brønshøj", 55.7065,
-      12.4890, CAT1, "self_governing", 20, (), hours(MON_THU, "10:00", "15:00")),
+      12.4890, CAT1, "self_governing", 20, (), hours(MON_THU, "10:00", "15:00"),
+      tuple(hours([TUE, FRI], "17:00", "21:00"))),
     C("bakketoppen", "Bakketoppen", "8", "Skrænten 19, 2400 København NV", 55.7095,
       12.5390, CAT12, "municipal", 50, ("leaving_residential",),
       hours(MON_FRI, "09:00", "17:00") + hours([SUN], "11:00", "15:00")),

@@ -30,8 +30,9 @@ from vaerested.models import (
 )
 from vaerested.services.recurrence import to_aware
 
-#: The rules started this many days ago (give or take a week).
-PAST_DAYS = 90
+#: The rules started this many days ago (give or take a week): a year, like
+#: the generated visits.
+PAST_DAYS = 365
 #: Share of past sessions cancelled (with a reason about the session).
 CANCELLED_SHARE = 0.05
 CANCEL_REASONS = (

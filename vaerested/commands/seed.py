@@ -9,11 +9,15 @@ from sqlalchemy import func, select
 
 from vaerested.demo import DEMO_PASSWORD, DemoDataError, load_demo
 from vaerested.demo_activities import load_demo_activities
+from vaerested.demo_courses import load_demo_courses
 from vaerested.extensions import db
 from vaerested.models import Centre
 from vaerested.models.base import utcnow
 
 cli = AppGroup("seed", help="Load demo data.")
+
+#: The generated visits span the last year: monthly and quarterly pages fill.
+DEMO_DAYS = 365
 
 
 @cli.command("demo")
@@ -25,11 +29,11 @@ cli = AppGroup("seed", help="Load demo data.")
     "n_visits",
     type=click.IntRange(0),
     default=0,
-    help="Also generate N synthetic visits over the last 90 days.",
+    help="Also generate N synthetic visits over the last 365 days.",
 )
 @click.pass_context
 def seed_demo(ctx: click.Context, if_empty: bool, n_visits: int) -> None:
-    """Load demo districts, fictional centres, activities and logins (local only)."""
+    """Load demo districts, fictional centres, activities, courses and logins."""
     centres = db.session.scalar(select(func.count(Centre.id)))
     if centres and if_empty:
         click.echo(f"{centres} centre(s) exist already: demo data not loaded.")
@@ -41,14 +45,16 @@ def seed_demo(ctx: click.Context, if_empty: bool, n_visits: int) -> None:
         click.echo(f"Error: {exc}.", err=True)
         raise click.exceptions.Exit(2) from None
     config = current_app.config
-    load_demo_activities(
-        utcnow(), ZoneInfo(config["TIMEZONE"]), config["SESSION_HORIZON_DAYS"]
-    )
+    now, tz = utcnow(), ZoneInfo(config["TIMEZONE"])
+    load_demo_activities(now, tz, config["SESSION_HORIZON_DAYS"])
     db.session.commit()
     if n_visits:
         from vaerested.commands.demo import generate
 
-        ctx.invoke(generate, n_visits=n_visits, days=90, seed=1)
+        ctx.invoke(generate, n_visits=n_visits, days=DEMO_DAYS, seed=1)
+    # Courses enrol cards that visit (so after the visits), with follow-ups.
+    load_demo_courses(now, tz, config["SESSION_HORIZON_DAYS"])
+    db.session.commit()
     click.echo("Demo data loaded. Demo logins (local use only):")
     for email, role, slug in logins:
         click.echo(f"  {email}\t{role}\t{slug or 'all centres'}")
