@@ -98,7 +98,7 @@ def expected(db, slugs=None, months=MONTHS) -> tuple[dict, dict]:
     visits = defaultdict(lambda: [0, 0])  # (row, kind) -> [n, key]
     for card_id, found in history.items():
         found.sort()
-        for (_, before, _), (day, now, slug) in zip(found, found[1:]):
+        for (_, before, _), (day, now, slug) in zip(found, found[1:], strict=False):
             month = month_of(day, months)
             if month is None or (slugs is not None and slug not in slugs):
                 continue
@@ -199,12 +199,12 @@ def test_a_simple_story(app, db):
     db.session.commit()
     per_centre, per_month = report_rows(build_report("flow", START, END, min_cell=1))
     assert per_centre == {
-        ("2024-03", "a"): dict(zip(COUNTS, [0, 1, 0])),
-        ("2024-04", "a"): dict(zip(COUNTS, [1, 0, 1])),
-        ("2024-05", "a"): dict(zip(COUNTS, [0, 0, 1])),
+        ("2024-03", "a"): dict(zip(COUNTS, [0, 1, 0], strict=True)),
+        ("2024-04", "a"): dict(zip(COUNTS, [1, 0, 1], strict=True)),
+        ("2024-05", "a"): dict(zip(COUNTS, [0, 0, 1], strict=True)),
     }
-    assert per_month["2024-05"] == dict(zip(COUNTS, [0, 0, 1]))
-    assert per_month["2024-02"] == dict(zip(COUNTS, [0, 0, 0]))
+    assert per_month["2024-05"] == dict(zip(COUNTS, [0, 0, 1], strict=True))
+    assert per_month["2024-02"] == dict(zip(COUNTS, [0, 0, 0], strict=True))
 
 
 def _protected(n: int, key: int, min_cell: int):

@@ -42,9 +42,9 @@ from vaerested.print_header import PrintHeader, print_header
 from vaerested.reports.pages import (
     bp,
     dashboard_charts,
+    flow_trend,
     maps,
     pictures,
-    flow_trend,
     reach_charts,
     warm,
 )
