@@ -208,3 +208,18 @@ def create_course_world(centre: Centre):
         card=card,
         enrolment=enrolment,
     )
+
+
+def create_statement(card, stated_on, situation, centre: Centre | None = None):
+    """Add a housing statement of ``card`` (``situation`` None: "unknown")."""
+    from vaerested.models import HousingStatement
+
+    statement = HousingStatement(
+        card_id=card.id,
+        stated_on=stated_on,
+        situation=situation,
+        centre_id=centre.id if centre is not None else None,
+    )
+    db.session.add(statement)
+    db.session.flush()
+    return statement

@@ -160,13 +160,31 @@ NEW_CARDS = [
 # Cards with a visit: A, B (own_home), C (homeless), D (unknown), E
 # (residential). Tallies: north residential 1, unknown 1, homeless 3; south
 # own_home 1, unknown 1; east unknown 6.
-HOUSING = [
-    ["own_home", 2, 1],
-    ["residential_centre", 1, 1],
-    ["homeless", 1, 3],
-    ["other", 0, 0],
-    ["unknown", 1, 8],
+#: The housing situations nobody in this world has (rows of zeros).
+NEW_SITUATIONS = [
+    "shelter",
+    "night_shelter",
+    "street",
+    "family_friends",
+    "hotel_camping",
+    "transitional",
+    "awaiting_release",
 ]
+
+
+def housing_rows(own, residential, homeless, unknown) -> list[list]:
+    """Return the housing table in its order (legacy "homeless" after "other")."""
+    return [
+        ["own_home", *own],
+        ["residential_centre", *residential],
+        *([s, 0, 0] for s in NEW_SITUATIONS),
+        ["other", 0, 0],
+        ["homeless", *homeless],
+        ["unknown", *unknown],
+    ]
+
+
+HOUSING = housing_rows([2, 1], [1, 1], [1, 3], [1, 8])
 # Cat 1: Cafe Feb 27 (4 + 2 scans) and Mar 6 (0); Mar 5 cancelled.
 # Cat 2: Course Mar 1 (3), Club Feb 26 local (1) and Mar 7 (5).
 ACTIVITIES = [[1, 2, 6, 1], [2, 3, 9, 2], [3, 0, 0, 0]]
@@ -201,13 +219,9 @@ def test_suppressed_at_five(app, db):
     assert rows(tables, "dashboard_districts") == DISTRICTS  # 14 and 9
     assert [r[3] for r in rows(tables, "dashboard_weeks")] == [8, 5, "<5", 6, "<5"]
     assert [r[2] for r in rows(tables, "new_cards")] == ["<5"] * 5
-    assert rows(tables, "housing") == [
-        ["own_home", "<5", "<5"],
-        ["residential_centre", "<5", "<5"],
-        ["homeless", "<5", "<5"],
-        ["other", 0, 0],
-        ["unknown", "<5", 8],
-    ]
+    assert rows(tables, "housing") == housing_rows(
+        ["<5", "<5"], ["<5", "<5"], ["<5", "<5"], ["<5", 8]
+    )
     # Sessions and activities are not counts of persons; attendance is.
     assert rows(tables, "activity_categories") == [
         [1, 2, 6, 1],
@@ -233,13 +247,7 @@ def test_centre_scope(app, db):
         ["2024-03", "outreach_worker", 1, *MAR],
         ["2024-03", "unknown", 1, *MAR],
     ]
-    assert rows(tables, "housing") == [
-        ["own_home", 2, 0],
-        ["residential_centre", 0, 1],
-        ["homeless", 1, 3],
-        ["other", 0, 0],
-        ["unknown", 0, 1],
-    ]
+    assert rows(tables, "housing") == housing_rows([2, 0], [0, 1], [1, 3], [0, 1])
     assert rows(tables, "activity_categories") == [
         [1, 2, 6, 1],
         [2, 1, 3, 1],
@@ -287,7 +295,7 @@ def test_empty_period(app, db):
         ["south", "1", "", 0, 0, "", ""],
     ]
     assert rows(tables, "dashboard_weeks") == rows(tables, "new_cards") == []
-    assert [r[1:] for r in rows(tables, "housing")] == [[0, 0]] * 5
+    assert [r[1:] for r in rows(tables, "housing")] == [[0, 0]] * 12
 
 
 def test_flask_export_dashboard(app, db, runner, tmp_path):
@@ -319,6 +327,7 @@ def test_flask_export_dashboard(app, db, runner, tmp_path):
         .read_text(encoding="utf-8")
         .startswith(
             "housing,cards,tally_visits\nown_home,<5,0\nresidential_centre,0,<5\n"
-            "homeless,<5,<5\nother,0,0\nunknown,0,<5\n# Tallene er beskyttede: "
+            + "".join(f"{s},0,0\n" for s in NEW_SITUATIONS)
+            + "other,0,0\nhomeless,<5,<5\nunknown,0,<5\n# Tallene er beskyttede: "
         )
     )

@@ -52,6 +52,7 @@ from tests.factories import (
     create_card,
     create_centre,
     create_district,
+    create_statement,
     create_target_group,
     create_visit,
 )
@@ -134,6 +135,24 @@ def golden_world() -> dict:
     )  # fmt: skip
     create_visit(gamma, None, utc(7, 14), age_band="under_25")
     golden_courses(alpha, gamma, c1, c2, c3, c4, c5, c6)
+    # Housing statements (the FLOW report): c1 residential centre -> own home
+    # on the 9th at beta (a move home and out of a residential centre at beta;
+    # its visits from the 9th on count: gamma 9th, alpha and beta 10th); c2
+    # shelter -> own home on the 8th at gamma (a move home only); c3 only one
+    # statement; c4 own home -> unknown (no move); c5 moved home before the
+    # period, its beta visit on the 9th counts.
+    for card, day, situation, centre in [
+        (c1, date(2023, 12, 1), "residential_centre", alpha),
+        (c1, date(2024, 1, 9), "own_home", beta),
+        (c2, date(2023, 12, 15), "shelter", gamma),
+        (c2, date(2024, 1, 8), "own_home", gamma),
+        (c3, date(2024, 1, 8), "residential_centre", gamma),
+        (c4, date(2023, 11, 1), "own_home", None),
+        (c4, date(2024, 1, 9), None, beta),
+        (c5, date(2023, 6, 1), "residential_centre", beta),
+        (c5, date(2023, 12, 1), "own_home", beta),
+    ]:
+        create_statement(card, day, situation, centre)
     return {"alpha": alpha, "beta": beta, "gamma": gamma, "delta": delta}
 
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from vaerested.i18n import WEEKDAYS
 from vaerested.models import AgeBand, FirstCame, Gender, Housing
+from vaerested.models.cards import HOUSING_CHOICES
 from vaerested.services.periods import Cadence
 
 # Visitors (cards and tallies).
@@ -26,9 +27,18 @@ GENDER_LABELS = {
 HOUSING_LABELS = {
     Housing.OWN_HOME: _l("Own home"),
     Housing.RESIDENTIAL_CENTRE: _l("Residential centre"),
-    Housing.HOMELESS: _l("Homeless"),
+    Housing.SHELTER: _l("Shelter or hostel (§ 110)"),
+    Housing.NIGHT_SHELTER: _l("Night shelter"),
+    Housing.STREET: _l("Street"),
+    Housing.FAMILY_FRIENDS: _l("With family or friends"),
+    Housing.HOTEL_CAMPING: _l("Hotel, hostel or camping"),
+    Housing.TRANSITIONAL: _l("Transitional housing"),
+    Housing.AWAITING_RELEASE: _l("Hospital or prison, no housing on release"),
     Housing.OTHER: _l("Other"),
+    Housing.HOMELESS: _l("Homeless (not specified)"),
 }
+#: The housing situations offered in choice lists (no legacy value).
+HOUSING_CHOICE_LABELS = {h: HOUSING_LABELS[h] for h in HOUSING_CHOICES}
 FIRST_CAME_LABELS = {
     FirstCame.OWN_INITIATIVE: _l("On own initiative"),
     FirstCame.OUTREACH_WORKER: _l("With an outreach worker"),
@@ -59,6 +69,7 @@ REPORT_LABELS = {
     "dashboard": _l("Dashboard"),
     "reach": _l("Reach (age and gender)"),
     "courses": _l("Course outcomes"),
+    "flow": _l("FLOW (moves to an own home)"),
 }
 FORMAT_LABELS = {
     "csv": "CSV",
@@ -148,6 +159,9 @@ COLUMN_LABELS = {
     "education": _l("Moved to education"),
     "stopped": _l("Stopped"),
     "other_outcome": _l("Other outcome"),
+    "moved_to_own_home": _l("Cards moved to an own home"),
+    "moved_out_of_residential_centre": _l("Cards moved out of a residential centre"),
+    "flow_visits": _l("Visits of people who moved out"),
     # The mobility page's connections of a shown centre (page only, no file).
     "other_centre": _l("Other centre"),
     "cards_to": _l("Cards going there next"),
@@ -195,6 +209,8 @@ TABLE_LABELS = {
     "housing": _l("Housing situation"),
     "activity_categories": _l("Activities by category of offer"),
     "courses": _l("Course outcomes per centre, course and quarter"),
+    "flow": _l("FLOW per centre and month"),
+    "flow_months": _l("FLOW per month"),
 }
 
 #: The code of a missing value (no home district, housing or first came).

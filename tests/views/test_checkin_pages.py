@@ -105,7 +105,7 @@ def test_issue_cards_creates_exactly_n_with_attributes(client, auth, db, centre)
         home_district=str(district.id),
         age_band="25_39",
         gender="woman",
-        housing="homeless",
+        housing="shelter",
         first_came="outreach_worker",
     )
     assert response.status_code == 200
@@ -127,7 +127,7 @@ def test_issue_cards_creates_exactly_n_with_attributes(client, auth, db, centre)
         assert card.home_district_id == district.id
         assert card.age_band == AgeBand.FROM_25_TO_39
         assert card.gender == Gender.WOMAN
-        assert card.housing == Housing.HOMELESS
+        assert card.housing == Housing.SHELTER
         assert card.first_came == FirstCame.OUTREACH_WORKER
         assert card.is_revoked is False
 

@@ -77,6 +77,7 @@ ACCESS = {
     "api.undo_tally": "login",
     "api.get_today": ("centre", "staff"),
     "api.revoke_card": "login",
+    "api.create_housing_statement": "login",
     "api.get_openapi": "public",
     # checkin
     "checkin.scanner": ("centre", "staff"),
@@ -123,6 +124,7 @@ ACCESS = {
     "reports.dashboard": "leader",
     "reports.reach": "leader",
     "reports.courses": "leader",
+    "reports.flow": "leader",
     "reports.download": "leader",
     "reports.recompute": "leader",
     # public releases (differential privacy): administration only

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from vaerested.api import errors, views  # noqa: E402,F401
+from vaerested.api import errors, housing, views  # noqa: E402,F401

@@ -2,6 +2,9 @@
 
 from functools import cache
 
+from vaerested.models import Housing
+from vaerested.models.cards import HOUSING_CHOICES
+
 
 def _error(description: str) -> dict:
     return {
@@ -60,9 +63,11 @@ ATTRIBUTES = {
     "gender": {"type": "string", "enum": ["woman", "man", "other"]},
     "housing": {
         "type": "string",
-        "enum": ["own_home", "residential_centre", "homeless", "other"],
+        "enum": [m.value for m in Housing],
     },
 }
+#: The situations a housing statement may give ("unknown" included).
+SITUATIONS = [*(m.value for m in HOUSING_CHOICES), "unknown"]
 #: A text field the API refuses when empty (422 missing_field) or over 200 long.
 REQUIRED_TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 SCANNED_AT = {
@@ -185,6 +190,22 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/housing-statements": {
+                "post": {
+                    "operationId": "create_housing_statement",
+                    "summary": "Record the housing situation a card holder stated "
+                    "(staff session or staff token; a repeat that day replaces it).",
+                    "requestBody": _body("HousingStatementRequest"),
+                    "responses": {
+                        "200": _ok("recorded", "HousingStatement"),
+                        **AUTH_ERRORS,
+                        "403": _error("forbidden (another centre, or a kiosk token)."),
+                        "404": _error("unknown_card or unknown_centre."),
+                        "410": _error("revoked_card."),
+                        "422": _error("invalid_code, invalid_field or missing_field."),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "operationId": "get_openapi",
@@ -280,6 +301,28 @@ def openapi_document() -> dict:
                     "type": "object",
                     "required": ["code"],
                     "properties": {"code": REQUIRED_TEXT},
+                },
+                "HousingStatementRequest": {
+                    "type": "object",
+                    "required": ["centre", "code", "situation"],
+                    "properties": {
+                        "centre": REQUIRED_TEXT,
+                        "code": REQUIRED_TEXT,
+                        "situation": {"type": "string", "enum": SITUATIONS},
+                        "stated_on": {
+                            "type": "string",
+                            "format": "date",
+                            "description": "Local day, at most 30 days ago "
+                            "(default today).",
+                        },
+                    },
+                },
+                "HousingStatement": {
+                    "type": "object",
+                    "properties": {
+                        "stated_on": {"type": "string", "format": "date"},
+                        "situation": {"type": "string", "enum": SITUATIONS},
+                    },
                 },
                 "Revoked": {
                     "type": "object",

@@ -17,7 +17,7 @@ from vaerested.labels import (
     AGE_BAND_LABELS,
     FIRST_CAME_LABELS,
     GENDER_LABELS,
-    HOUSING_LABELS,
+    HOUSING_CHOICE_LABELS,
 )
 from vaerested.models import AgeBand, FirstCame, Gender, Housing
 
@@ -68,7 +68,7 @@ class IssueCardsForm(BaseForm):
     )
     housing = SelectField(
         _l("Housing"),
-        choices=enum_choices(HOUSING_LABELS),
+        choices=enum_choices(HOUSING_CHOICE_LABELS),
         coerce=enum_or_none(Housing),
     )
     first_came = SelectField(

@@ -135,10 +135,28 @@ def issue_cards(centre: Centre | None, n: int, attributes: dict | None = None):
         db.session.add(card)
         issued.append((card, code))
     db.session.flush()
+    if attributes.get("housing") is not None:
+        _first_statements([card for card, _ in issued], attributes["housing"])
     logger.info(
         "Issued %d card(s), first id %s", n, issued[0][0].id if issued else None
     )
     return issued
+
+
+def _first_statements(issued: list[Card], housing) -> None:
+    """Record the housing given at issue as each card's first statement."""
+    from vaerested.models import HousingStatement
+
+    db.session.add_all(
+        HousingStatement(
+            card_id=card.id,
+            stated_on=local_date(card.issued_dt, local_tz()),
+            situation=housing,
+            centre_id=card.issued_centre_id,
+        )
+        for card in issued
+    )
+    db.session.flush()
 
 
 def find_card(code: str) -> Card | None:

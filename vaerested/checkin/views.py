@@ -29,7 +29,7 @@ from vaerested.checkin.forms import (
 from vaerested.checkin.links import kiosk_link
 from vaerested.checkin.qr import qr_svg, sheet_svg
 from vaerested.extensions import db
-from vaerested.labels import AGE_BAND_LABELS, GENDER_LABELS, HOUSING_LABELS
+from vaerested.labels import AGE_BAND_LABELS, GENDER_LABELS, HOUSING_CHOICE_LABELS
 from vaerested.models import AccessToken, Centre, District, Role, TokenKind
 from vaerested.models.base import utcnow
 
@@ -83,7 +83,7 @@ def scanner(centre: Centre):
         districts=_districts(),
         age_bands=enum_choices(AGE_BAND_LABELS),
         genders=enum_choices(GENDER_LABELS),
-        housings=enum_choices(HOUSING_LABELS),
+        housings=enum_choices(HOUSING_CHOICE_LABELS),
         can_lead=_can_lead(),
         api_base=_api_base(),
     )

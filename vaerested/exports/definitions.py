@@ -103,6 +103,19 @@ COLUMN_DEFINITIONS = {
     "other_outcome": _l(
         "Distinct cards with a follow-up in the quarter: another outcome."
     ),
+    # The FLOW report (from the cards' dated housing statements).
+    "moved_to_own_home": _l(
+        "Distinct cards with a housing statement “own home” in the month whose "
+        "previous statement was another known situation."
+    ),
+    "moved_out_of_residential_centre": _l(
+        "Distinct cards whose previous housing statement was “residential "
+        "centre” and who stated another known situation in the month."
+    ),
+    "flow_visits": _l(
+        "Visits in the month of cards whose housing situation that day is own "
+        "home and who earlier stated residential centre."
+    ),
 }
 
 

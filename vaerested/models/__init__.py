@@ -43,6 +43,7 @@ from vaerested.models.exports import (
     RunStatus,
     export_schedule_recipients,
 )
+from vaerested.models.housing import HousingStatement
 from vaerested.models.releases import (
     PrivacyBudget,
     PublicRelease,
@@ -85,6 +86,7 @@ __all__ = [
     "FirstCame",
     "Gender",
     "Housing",
+    "HousingStatement",
     "TokenKind",
     "Visit",
     "VisitDay",

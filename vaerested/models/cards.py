@@ -28,10 +28,33 @@ class Gender(enum.StrEnum):
 
 
 class Housing(enum.StrEnum):
+    """A housing situation (DOMAIN.md, "FLOW"): the categories of the national
+    homelessness count (VIVE). None (NULL) is "unknown"."""
+
     OWN_HOME = "own_home"
+    #: *Bocenter*, SEL §§ 107-108.
     RESIDENTIAL_CENTRE = "residential_centre"
-    HOMELESS = "homeless"
+    #: *Herberg, forsorgshjem*, SEL § 110.
+    SHELTER = "shelter"
+    #: *Natvarmestue*.
+    NIGHT_SHELTER = "night_shelter"
+    #: *Gadesover*.
+    STREET = "street"
+    #: *Sofasover*: with family or friends.
+    FAMILY_FRIENDS = "family_friends"
+    HOTEL_CAMPING = "hotel_camping"
+    #: *Udslusningsbolig*.
+    TRANSITIONAL = "transitional"
+    #: In hospital or prison, awaiting release without housing.
+    AWAITING_RELEASE = "awaiting_release"
     OTHER = "other"
+    #: Legacy (before the VIVE categories): homeless, not specified. Never
+    #: offered in a choice list, but a known situation.
+    HOMELESS = "homeless"
+
+
+#: The situations offered in choice lists (all but the legacy ones).
+HOUSING_CHOICES = tuple(h for h in Housing if h is not Housing.HOMELESS)
 
 
 class FirstCame(enum.StrEnum):

@@ -1,4 +1,4 @@
-"""Report pages (visits, coverage, mobility, dashboard, reach, courses) and downloads.
+"""Report pages (visits, coverage, mobility, dashboard, reach, courses, flow) and downloads.
 
 The pages show exactly the numbers of the files: the same tables with the
 same protection (cell-key perturbation and suppression at config
@@ -42,6 +42,7 @@ from vaerested.print_header import PrintHeader, print_header
 from vaerested.reports.pages import (
     bp,
     dashboard_charts,
+    flow_trend,
     maps,
     pictures,
     reach_charts,
@@ -71,6 +72,7 @@ TITLES = {
     "mobility": _l("Mobility between centres"),
     "reach": _l("Reach: age and gender of the visitors"),
     "courses": _l("Course outcomes"),
+    "flow": _l("FLOW: moves to an own home"),
 }
 
 # The coverage page's flows matrix (reports/_flows.html) is laid out here.
@@ -315,10 +317,14 @@ _HOOKS = {
     "visits": _visits_context,
     "coverage": maps.coverage_context,
     "mobility": pictures.mobility_context,
-    "dashboard": dashboard_charts.dashboard_context,
+    "dashboard": lambda raw, shown, page: {
+        **dashboard_charts.dashboard_context(raw, shown, page),
+        **flow_trend.flow_trend_context(page),
+    },
     "reach": reach_charts.reach_context,
     # The course table is the whole page (no pictures).
     "courses": lambda raw, shown, page: {},
+    "flow": flow_trend.flow_context,
 }
 
 
@@ -326,7 +332,15 @@ _HOOKS = {
 @role_required(Role.LEADER)
 def index():
     """List the reports the user may see."""
-    reports = ["dashboard", "visits", "coverage", "mobility", "reach", "courses"]
+    reports = [
+        "dashboard",
+        "visits",
+        "coverage",
+        "mobility",
+        "reach",
+        "courses",
+        "flow",
+    ]
     return render_template(
         "reports/index.html", reports=reports, titles=TITLES, min_cell=_min_cell()
     )
@@ -373,6 +387,14 @@ def courses():
     """Show the course outcomes per centre, course and quarter (the job centre's
     file: protected counts of cards, no referral references)."""
     return _page("courses")
+
+
+@bp.route("/flow")
+@role_required(Role.LEADER)
+def flow():
+    """Show the FLOW report: moves to an own home, out of a residential centre,
+    and the visits of those who moved out, per centre and month."""
+    return _page("flow")
 
 
 @bp.post("/recompute")
