@@ -103,7 +103,7 @@ def expected(db, slugs=None, months=MONTHS) -> tuple[dict, dict]:
             if month is None or (slugs is not None and slug not in slugs):
                 continue
             to_own = now == OWN and before is not None and before != OWN
-            out_rc = before == RC and now is not None and now != RC
+            out_rc = now == OWN and before == RC
             for column, happened in [
                 ("moved_to_own_home", to_own),
                 ("moved_out_of_residential_centre", out_rc),
@@ -181,9 +181,10 @@ def test_filters_keep_the_chosen_centres(app, db, world):
 
 
 def test_a_simple_story(app, db):
-    """Residential centre -> shelter -> own home: one move out (March), one move
-    home (April 5th), and the visits from that day on count (April 4th: still in
-    the shelter); "unknown" in between stops a move."""
+    """Residential centre -> shelter -> own home: one move home (April 5th) but
+    no move out of a residential centre (the shelter came between), and the
+    visits from that day on count (April 4th: still in the shelter); "unknown"
+    in between stops a move; residential centre -> own home is both."""
     centre = create_centre("a", create_district("1"))
     card = create_card(record_key=7)
     create_statement(card, date(2024, 1, 5), RC, centre)
@@ -193,18 +194,21 @@ def test_a_simple_story(app, db):
     create_statement(other, date(2024, 1, 5), RC, centre)
     create_statement(other, date(2024, 3, 5), None, centre)
     create_statement(other, date(2024, 4, 5), OWN, centre)
+    direct = create_card(record_key=11)
+    create_statement(direct, date(2024, 1, 5), RC, centre)
+    create_statement(direct, date(2024, 4, 10), OWN, centre)
     for day in (date(2024, 4, 4), date(2024, 4, 5), date(2024, 5, 2)):
         noon = datetime(day.year, day.month, day.day, 11, tzinfo=UTC)
         create_visit(centre, card, noon, record_key=1)
     db.session.commit()
     per_centre, per_month = report_rows(build_report("flow", START, END, min_cell=1))
     assert per_centre == {
-        ("2024-03", "a"): dict(zip(COUNTS, [0, 1, 0], strict=True)),
-        ("2024-04", "a"): dict(zip(COUNTS, [1, 0, 1], strict=True)),
+        ("2024-04", "a"): dict(zip(COUNTS, [2, 1, 1], strict=True)),
         ("2024-05", "a"): dict(zip(COUNTS, [0, 0, 1], strict=True)),
     }
     assert per_month["2024-05"] == dict(zip(COUNTS, [0, 0, 1], strict=True))
     assert per_month["2024-02"] == dict(zip(COUNTS, [0, 0, 0], strict=True))
+    assert per_month["2024-03"] == dict(zip(COUNTS, [0, 0, 0], strict=True))
 
 
 def _protected(n: int, key: int, min_cell: int):

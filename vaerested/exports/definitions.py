@@ -109,8 +109,8 @@ COLUMN_DEFINITIONS = {
         "previous statement was another known situation."
     ),
     "moved_out_of_residential_centre": _l(
-        "Distinct cards whose previous housing statement was “residential "
-        "centre” and who stated another known situation in the month."
+        "Distinct cards with a housing statement “own home” in the month whose "
+        "previous statement was “residential centre”."
     ),
     "flow_visits": _l(
         "Visits in the month of cards whose housing situation that day is own "

@@ -9,9 +9,9 @@ calendar month of the period (clipped to it):
 - ``moved_to_own_home``: distinct cards with a statement "own home" dated in
   the month whose previous statement was any other known situation (not
   "unknown", not "own home"; the legacy unspecified "homeless" is known);
-- ``moved_out_of_residential_centre``: distinct cards with a statement dated
-  in the month of a known situation other than "residential centre" whose
-  previous statement was "residential centre";
+- ``moved_out_of_residential_centre``: of those, the cards whose previous
+  statement was "residential centre" (DOMAIN.md: a move to an own home from a
+  residential centre, the strategy's FLOW);
 - ``flow_visits``: the visits in the month of cards whose situation on the
   visit's day is "own home" and who earlier stated "residential centre".
 
@@ -120,9 +120,8 @@ def flow_counts(session: Session, scope: Scope) -> list[tuple]:
             case(
                 (
                     and_(
+                        history.c.situation == OWN_HOME,
                         history.c.previous == RESIDENTIAL_CENTRE,
-                        history.c.situation.is_not(None),
-                        history.c.situation != RESIDENTIAL_CENTRE,
                     ),
                     1,
                 ),
