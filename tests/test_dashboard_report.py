@@ -34,6 +34,7 @@ from tests.factories import (
     create_centre,
     create_district,
     create_session,
+    create_statement,
     create_visit,
 )
 from vaerested.models import SessionAttendance, SessionScan
@@ -119,7 +120,13 @@ def dashboard_world(db) -> dict:
         made.append(session)
     db.session.add_all(SessionScan(session_id=made[0].id, card_id=c.id) for c in (A, B))
     db.session.flush()
-    return {"north": north, "south": south, "east": east, "closed": closed}
+    return {
+        "north": north,
+        "south": south,
+        "east": east,
+        "closed": closed,
+        "cards": cards,
+    }
 
 
 # Raw expectations, worked out by hand from the docstring.
@@ -205,6 +212,27 @@ def test_tables_at_min_cell_1(app, db):
     assert rows(tables, "new_cards") == NEW_CARDS
     assert rows(tables, "housing") == HOUSING
     assert rows(tables, "activity_categories") == ACTIVITIES
+
+
+def test_cards_count_by_their_situation_at_the_periods_end(app, db):
+    """A card counts by its latest housing statement on or before the period's
+    last day; later statements do not count; without any, its housing at issue."""
+    world = dashboard_world(db)
+    a, b, c = world["cards"]["A"], world["cards"]["B"], world["cards"]["C"]
+    create_statement(a, date(2024, 2, 20), "residential_centre")  # issue: own home
+    create_statement(a, END, "shelter")  # on the last day: counts
+    create_statement(b, date(2024, 3, 1), None)  # "unknown" since March 1st
+    create_statement(c, END + timedelta(days=1), "own_home")  # after P: not yet
+    db.session.commit()
+    tables = build_report("dashboard", START, END, min_cell=1)
+    table = {r[0]: r[1:] for r in rows(tables, "housing")}
+    # A: shelter; B: unknown; C: still homeless (at issue); D unknown; E residential.
+    assert table["own_home"] == [0, 1]
+    assert table["shelter"] == [1, 0]
+    assert table["residential_centre"] == [1, 1]
+    assert table["homeless"] == [1, 3]
+    assert table["unknown"] == [2, 8]
+    assert sum(n for n, _ in table.values()) == 5
 
 
 def test_suppressed_at_five(app, db):

@@ -21,7 +21,9 @@ Tables (all within the scope: the period, both ends inclusive, and its centres):
   (``first_came``, "unknown" when not given); with centres in scope, the cards
   issued at them; ``days_in_period`` and ``partial`` of the month, as for weeks.
 - ``housing``: per housing situation ("unknown" last): distinct ``cards`` with
-  a visit in scope by the card's housing, and ``tally_visits``, the card-less
+  a visit in scope by the card's situation on the period's last day (its
+  latest housing statement on or before it, else its housing at issue), and
+  ``tally_visits``, the card-less
   visits by the housing given with them.
 - ``activity_categories``: per category of offer (1, 2, 3): ``sessions_held``,
   sessions whose local start day is in the period, not cancelled, that have

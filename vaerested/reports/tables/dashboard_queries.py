@@ -10,12 +10,13 @@ Local days and months are turned into UTC instants here (``tz``), so the
 
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import and_, case, false, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, exists, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from vaerested.models import (
     Activity,
     ActivitySession,
+    HousingStatement,
     SessionAttendance,
     SessionScan,
     TargetGroup,
@@ -31,6 +32,7 @@ sessions = ActivitySession.__table__
 attendance = SessionAttendance.__table__
 scans = SessionScan.__table__
 target_groups = TargetGroup.__table__
+statements = HousingStatement.__table__
 
 
 def local_start(day: date, tz: tzinfo) -> datetime:
@@ -62,7 +64,8 @@ def housing_counts(session: Session, scope: Scope) -> list[tuple]:
     """Return ``(kind, housing, n)`` rows of the scope's visits (cached).
 
     ``kind`` "cards": ``n`` distinct cards with a visit in scope, by the card's
-    housing; ``kind`` "tally": ``n`` card-less visits, by the housing given with
+    situation on the period's last day (its latest housing statement on or
+    before it; a card without statements by its housing at issue); ``kind`` "tally": ``n`` card-less visits, by the housing given with
     the visit. ``housing`` is the enum value, or None when unknown; ``n`` a
     :class:`~vaerested.services.protection.Cell`.
     """
@@ -74,15 +77,33 @@ def housing_counts(session: Session, scope: Scope) -> list[tuple]:
             .group_by(visits.c.card_id)
             .subquery("per_card")
         )
+        stated = and_(
+            statements.c.card_id == cards.c.id, statements.c.stated_on <= scope.end
+        )
+        latest = (
+            select(statements.c.situation)
+            .where(stated)
+            .order_by(statements.c.stated_on.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        situation = (
+            select(
+                case((exists().where(stated), latest), else_=cards.c.housing).label(
+                    "housing"
+                ),
+                cards.c.record_key,
+            )
+            .select_from(per_card.join(cards, cards.c.id == per_card.c.card_id))
+            .subquery("situation")
+        )
         statement = union_all(
             select(
                 literal("cards").label("kind"),
-                cards.c.housing,
+                situation.c.housing,
                 func.count(),
-                func.sum(cards.c.record_key),
-            )
-            .select_from(per_card.join(cards, cards.c.id == per_card.c.card_id))
-            .group_by(cards.c.housing),
+                func.sum(situation.c.record_key),
+            ).group_by(situation.c.housing),
             select(
                 literal("tally"),
                 visits.c.housing,
@@ -100,7 +121,7 @@ def housing_counts(session: Session, scope: Scope) -> list[tuple]:
     return [
         (kind, housing, cell(n, k))
         for kind, housing, n, k in cached_rows(
-            session, "dashboard_housing_k", scope, compute
+            session, "dashboard_housing_at_end", scope, compute
         )
     ]
 
