@@ -49,6 +49,7 @@ AUTH_ERRORS = {
     "405": _error("method_not_allowed; the Allow header lists the methods."),
     "500": _error("internal_error: a fault of the server, logged; retry later."),
 }
+OUTREACH = ("street_worker", "home_guide", "skp", "other")
 ATTRIBUTES = {
     "home_district": {
         "type": "string",
@@ -62,6 +63,7 @@ ATTRIBUTES = {
         "type": "string",
         "enum": ["own_home", "residential_centre", "homeless", "other"],
     },
+    "outreach": {"type": "string", "enum": list(OUTREACH)},
 }
 #: A text field the API refuses when empty (422 missing_field) or over 200 long.
 REQUIRED_TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
@@ -117,6 +119,25 @@ def openapi_document() -> dict:
                             "invalid_code (bad check symbol), invalid_time, too_old, "
                             "in_future, missing_field or invalid_field."
                         ),
+                    },
+                }
+            },
+            "/checkins/outreach": {
+                "post": {
+                    "operationId": "set_checkin_outreach",
+                    "summary": "Record who accompanied the card's holder today.",
+                    "requestBody": _body("OutreachRequest"),
+                    "responses": {
+                        "200": _ok(
+                            "set (the same again is answered the same)",
+                            "OutreachResult",
+                        ),
+                        **AUTH_ERRORS,
+                        "404": _error(
+                            "unknown_centre, unknown_card or no_visit (not checked in here today)."
+                        ),
+                        "410": _error("revoked_card."),
+                        "422": _error("invalid_code, missing_field or invalid_field."),
                     },
                 }
             },
@@ -243,6 +264,25 @@ def openapi_document() -> dict:
                         "result": {"enum": ["new", "duplicate"]},
                         "visit_date": {"type": "string", "format": "date"},
                         "today_count": {"type": "integer"},
+                    },
+                },
+                "OutreachRequest": {
+                    "type": "object",
+                    "required": ["centre", "code", "outreach"],
+                    "properties": {
+                        "centre": {**REQUIRED_TEXT, "description": "Centre slug."},
+                        "code": REQUIRED_TEXT,
+                        "outreach": {
+                            "enum": [*OUTREACH, None],
+                            "description": "Who came along; null: not stated or alone.",
+                        },
+                    },
+                },
+                "OutreachResult": {
+                    "type": "object",
+                    "properties": {
+                        "outreach": {"enum": [*OUTREACH, None]},
+                        "visit_date": {"type": "string", "format": "date"},
                     },
                 },
                 "TallyRequest": {
