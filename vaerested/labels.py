@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from vaerested.i18n import WEEKDAYS
-from vaerested.models import AgeBand, FirstCame, Gender, Housing
+from vaerested.models import AgeBand, FirstCame, Gender, Housing, Outreach
 from vaerested.services.periods import Cadence
 
 # Visitors (cards and tallies).
@@ -36,6 +36,14 @@ FIRST_CAME_LABELS = {
     FirstCame.PSYCHIATRY: _l("Referred by psychiatry"),
     FirstCame.RESIDENTIAL_CENTRE: _l("From a residential centre"),
     FirstCame.OTHER: _l("Other"),
+}
+
+#: Who accompanied the person at a visit (the scanner's outreach tap).
+OUTREACH_LABELS = {
+    Outreach.STREET_WORKER: _l("Street worker"),
+    Outreach.HOME_GUIDE: _l("Home guide"),
+    Outreach.SKP: _l("Support contact person (SKP)"),
+    Outreach.OTHER: _l("Other outreach staff"),
 }
 
 # Activities: categories of offer.
