@@ -4,16 +4,12 @@ records who came along; scanning goes on meanwhile (wedge included)."""
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.test_scanner import (  # noqa: F401  (the fixture)
-    WELCOME,
-    login,
-    open_scanner,
-    watch_errors,
-    wedge,
-    world,
-)
+from tests.browser import test_scanner
+from tests.browser.test_scanner import WELCOME, login, open_scanner, watch_errors, wedge
 from vaerested.checkin.codes import format_code
 from vaerested.models import Visit
+
+world = test_scanner.world  # the scanner tests' centre, two cards and a staff user
 
 
 def outreach_by_card(db) -> dict:
@@ -21,7 +17,7 @@ def outreach_by_card(db) -> dict:
     return dict(db.session.execute(select(Visit.card_id, Visit.outreach)).all())
 
 
-def test_tap_an_outreach_choice_after_a_scan(page, live_server, db, world):
+def test_tap_an_outreach_choice_after_a_scan(page, live_server, db, world):  # noqa: F811
     first, second = world["cards"]
     errors = watch_errors(page)
     login(page, live_server)
