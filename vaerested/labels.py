@@ -67,6 +67,7 @@ REPORT_LABELS = {
     "dashboard": _l("Dashboard"),
     "reach": _l("Reach (age and gender)"),
     "courses": _l("Course outcomes"),
+    "volunteers": _l("Outreach and volunteering"),
 }
 FORMAT_LABELS = {
     "csv": "CSV",
@@ -156,6 +157,10 @@ COLUMN_LABELS = {
     "education": _l("Moved to education"),
     "stopped": _l("Stopped"),
     "other_outcome": _l("Other outcome"),
+    "volunteer_cards": _l("Volunteer cards"),
+    "volunteer_sessions": _l("Volunteer sessions"),
+    "away_volunteers": _l("Volunteering away from their home centre"),
+    "outreach": _l("Came with"),
     # The mobility page's connections of a shown centre (page only, no file).
     "other_centre": _l("Other centre"),
     "cards_to": _l("Cards going there next"),
@@ -203,6 +208,8 @@ TABLE_LABELS = {
     "housing": _l("Housing situation"),
     "activity_categories": _l("Activities by category of offer"),
     "courses": _l("Course outcomes per centre, course and quarter"),
+    "volunteers": _l("Volunteers per centre where they volunteered"),
+    "outreach_arrivals": _l("Visits per centre and month by outreach"),
 }
 
 #: The code of a missing value (no home district, housing or first came).
@@ -232,6 +239,10 @@ VALUE_LABELS = {
     "weekday": WEEKDAY_LABELS,
     "partial": YES_NO_LABELS,
     "dimension": {"age_band": _l("Age band"), "gender": _l("Gender")},
+    "outreach": {
+        **{m.value: label for m, label in OUTREACH_LABELS.items()},
+        "none": _l("Not stated or came alone"),
+    },
     # A reach row's value is an age band or a gender (their codes differ).
     "value": {
         **{m.value: label for m, label in AGE_BAND_LABELS.items()},

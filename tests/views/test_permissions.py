@@ -123,6 +123,7 @@ ACCESS = {
     "reports.dashboard": "leader",
     "reports.reach": "leader",
     "reports.courses": "leader",
+    "reports.volunteers": "leader",
     "reports.download": "leader",
     "reports.recompute": "leader",
     # public releases (differential privacy): administration only

@@ -1,4 +1,5 @@
-"""Report pages (visits, coverage, mobility, dashboard, reach, courses) and downloads.
+"""Report pages (visits, coverage, mobility, dashboard, reach, courses,
+volunteers) and downloads.
 
 The pages show exactly the numbers of the files: the same tables with the
 same protection (cell-key perturbation and suppression at config
@@ -71,6 +72,7 @@ TITLES = {
     "mobility": _l("Mobility between centres"),
     "reach": _l("Reach: age and gender of the visitors"),
     "courses": _l("Course outcomes"),
+    "volunteers": _l("Outreach and volunteering"),
 }
 
 # The coverage page's flows matrix (reports/_flows.html) is laid out here.
@@ -319,6 +321,8 @@ _HOOKS = {
     "reach": reach_charts.reach_context,
     # The course table is the whole page (no pictures).
     "courses": lambda raw, shown, page: {},
+    # Two tables, no pictures.
+    "volunteers": lambda raw, shown, page: {},
 }
 
 
@@ -326,7 +330,15 @@ _HOOKS = {
 @role_required(Role.LEADER)
 def index():
     """List the reports the user may see."""
-    reports = ["dashboard", "visits", "coverage", "mobility", "reach", "courses"]
+    reports = [
+        "dashboard",
+        "visits",
+        "coverage",
+        "mobility",
+        "reach",
+        "courses",
+        "volunteers",
+    ]
     return render_template(
         "reports/index.html", reports=reports, titles=TITLES, min_cell=_min_cell()
     )
@@ -373,6 +385,14 @@ def courses():
     """Show the course outcomes per centre, course and quarter (the job centre's
     file: protected counts of cards, no referral references)."""
     return _page("courses")
+
+
+@bp.route("/volunteers")
+@role_required(Role.LEADER)
+def volunteers():
+    """Show the volunteers per centre (also away from their home centre) and
+    the visits by who accompanied the person (outreach)."""
+    return _page("volunteers")
 
 
 @bp.post("/recompute")

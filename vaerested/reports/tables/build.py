@@ -1,4 +1,5 @@
-"""Build the reports (visits, coverage, mobility, dashboard, reach) as tables, and write them.
+"""Build the reports (visits, coverage, mobility, dashboard, reach, courses,
+volunteers) as tables, and write them.
 
 ``build_report`` runs the aggregating queries (:mod:`vaerested.reports.tables.queries`),
 combines their rows with the pure services and protects them
@@ -29,7 +30,8 @@ centres, of which multi-centre those seen at two or more centres anywhere
 (see :mod:`vaerested.services.mobility`). A cell therefore has the same
 figure, and the same cell key, in every view that shows it.
 The dashboard's tables and ratios are defined in :mod:`vaerested.reports.tables.dashboard`,
-the reach report's in :mod:`vaerested.reports.tables.reach`.
+the reach report's in :mod:`vaerested.reports.tables.reach`, the outreach and
+volunteering report's in :mod:`vaerested.reports.tables.volunteers`.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from vaerested.extensions import db
 from vaerested.models import Centre, District
-from vaerested.reports.tables import courses, dashboard, queries, reach
+from vaerested.reports.tables import courses, dashboard, queries, reach, volunteers
 from vaerested.reports.tables.queries import Scope
 from vaerested.reports.tables.table import Table
 from vaerested.services import coverage, mobility
@@ -66,6 +68,7 @@ REPORTS: dict[str, list[str]] = {
     "dashboard": dashboard.TABLES,
     "reach": reach.TABLES,
     "courses": courses.TABLES,
+    "volunteers": volunteers.TABLES,
 }
 #: File formats of an export (``csv_da``: the "Excel (dansk)" CSV; see
 #: docs/exports.md).
@@ -86,6 +89,7 @@ COLUMNS: dict[str, list[str]] = {
     **dashboard.COLUMNS,
     **reach.COLUMNS,
     **courses.COLUMNS,
+    **volunteers.COLUMNS,
 }
 #: Table name -> its columns that count visits or cards (suppressed).
 COUNT_COLUMNS: dict[str, list[str]] = {
@@ -100,6 +104,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     **dashboard.COUNT_COLUMNS,
     **reach.COUNT_COLUMNS,
     **courses.COUNT_COLUMNS,
+    **volunteers.COUNT_COLUMNS,
 }
 
 
@@ -374,4 +379,5 @@ _BUILDERS = {
     "dashboard": dashboard.build_dashboard,
     "reach": reach.build_reach,
     "courses": courses.build_courses,
+    "volunteers": volunteers.build_volunteers,
 }
