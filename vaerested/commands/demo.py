@@ -24,6 +24,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, insert, select, text
 
+from vaerested import demo_volunteers
 from vaerested.extensions import db
 from vaerested.models import (
     Card,
@@ -315,6 +316,7 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
             }
         )
     out.flush()
+    demo_volunteers.add_outreach_and_volunteers(db.session, seed, tz)
     visit_days.rebuild(db.session)
     for statement in visit_days.trigger_statements(dialect):
         db.session.execute(text(statement))
