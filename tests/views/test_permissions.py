@@ -73,6 +73,7 @@ ACCESS = {
     "admin.target_group_deactivate": "admin",
     # api (session callers; the centre of a POST is in its JSON body)
     "api.create_checkin": "login",
+    "api.set_checkin_outreach": "login",
     "api.create_tally": "login",
     "api.undo_tally": "login",
     "api.get_today": ("centre", "staff"),
