@@ -1,4 +1,5 @@
-"""``flask demo generate`` marks outreach on visits and volunteers at sessions."""
+"""``flask seed demo --visits N``: outreach on visits (``flask demo generate``)
+and volunteers among the session scans (at the end of the seed)."""
 
 import pytest
 from sqlalchemy import func, select
@@ -9,11 +10,7 @@ from vaerested.reports.tables.build import build_report
 
 @pytest.fixture
 def generated(runner, db):
-    result = runner.invoke(args=["seed", "demo"])
-    assert result.exit_code == 0, result.output
-    result = runner.invoke(
-        args=["demo", "generate", "--visits", "4000", "--days", "120", "--seed", "7"]
-    )
+    result = runner.invoke(args=["seed", "demo", "--visits", "4000"])
     assert result.exit_code == 0, result.output
     db.session.rollback()
 

@@ -316,7 +316,7 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
             }
         )
     out.flush()
-    demo_volunteers.add_outreach_and_volunteers(db.session, seed, tz)
+    demo_volunteers.add_outreach(db.session, seed)
     visit_days.rebuild(db.session)
     for statement in visit_days.trigger_statements(dialect):
         db.session.execute(text(statement))
