@@ -34,6 +34,13 @@ Courses (no sessions, so no other report changes):
          Jan 10 education and Jan 9 continuing; c4 from Jan 9, follow-up Jan 11
          other (after the period); an enrolment unlinked by retention (no card)
          from Jan 8; c5 Jan 8..8 and again from Jan 10.
+Outreach (who came along) on visits: alpha c1 Jan 8 street_worker, alpha's
+  under_25 tally Jan 8 other, gamma c3 Jan 8 skp, gamma c1 Jan 9
+  street_worker, beta c5 Jan 9 home_guide; alpha c6 Jan 7 skp (outside).
+Sessions "Café" with card scans (v = as a volunteer):
+  alpha Jan 10 09:00 (cat 1): c1 v; beta Jan 10 14:00 (cat 1): c1 v, c2 v, c4;
+  gamma Jan 9 10:00 (cat 2): c2 v, c1; gamma Jan 10 (cat 2) CANCELLED: c3 v;
+  beta Jan 11 10:00 (cat 1, outside): c3 v.
 """
 
 import csv
@@ -52,6 +59,7 @@ from tests.factories import (
     create_card,
     create_centre,
     create_district,
+    create_session,
     create_statement,
     create_target_group,
     create_visit,
@@ -153,6 +161,7 @@ def golden_world() -> dict:
         (c5, date(2023, 12, 1), "own_home", beta),
     ]:
         create_statement(card, day, situation, centre)
+    golden_volunteers(alpha, beta, gamma, c1, c2, c3, c4, c5, c6)
     return {"alpha": alpha, "beta": beta, "gamma": gamma, "delta": delta}
 
 
@@ -214,6 +223,52 @@ def golden_courses(alpha, gamma, c1, c2, c3, c4, c5, c6) -> None:
     enrol(clarify, None, d(2024, 1, 8))  # unlinked by retention
     enrol(clarify, c5, d(2024, 1, 8), d(2024, 1, 8))
     enrol(clarify, c5, d(2024, 1, 10))
+
+
+def golden_volunteers(alpha, beta, gamma, c1, c2, c3, c4, c5, c6) -> None:
+    """Outreach on some visits and volunteers at sessions (module docstring)."""
+    from sqlalchemy import select
+
+    from vaerested.extensions import db
+    from vaerested.models import SessionScan, Visit
+
+    def came_with(centre, card, day, outreach, *where):
+        visit = db.session.scalar(
+            select(Visit).where(
+                Visit.centre_id == centre.id,
+                Visit.card_id == card.id if card else Visit.card_id.is_(None),
+                Visit.visit_date == date(2024, 1, day),
+                *where,
+            )
+        )
+        visit.outreach = outreach
+
+    came_with(alpha, c1, 8, "street_worker")
+    came_with(alpha, None, 8, "other", Visit.age_band == "under_25")
+    came_with(gamma, c3, 8, "skp")
+    came_with(gamma, c1, 9, "street_worker")
+    came_with(beta, c5, 9, "home_guide")
+    came_with(alpha, c6, 7, "skp")  # outside the period
+
+    def session(centre, start, scans, category=1, **kwargs):
+        activity = create_activity(centre, category=category, title="Café")
+        held = create_session(activity, start, **kwargs)
+        for card, is_volunteer in scans:
+            db.session.add(
+                SessionScan(
+                    session_id=held.id,
+                    card_id=card.id,
+                    scanned_dt=start,
+                    is_volunteer=is_volunteer,
+                )
+            )
+        db.session.flush()
+
+    session(alpha, utc(10, 9), [(c1, True)])
+    session(beta, utc(10, 14), [(c1, True), (c2, True), (c4, False)])
+    session(gamma, utc(9, 10), [(c2, True), (c1, False)], category=2)
+    session(gamma, utc(10, 10), [(c3, True)], category=2, is_cancelled=True)
+    session(beta, utc(11, 10), [(c3, True)])  # outside the period
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -282,6 +337,19 @@ def read_csv(path: Path) -> list[dict]:
 # (on course) c2 (ends Jan 9) + c3 = 2 (c1 ended in December, c6 starts Jan 15);
 # continuing c3 1, completed c1 1 (a follow-up after the end counts),
 # employment c2 1. At min-cell 3: 3 stays, 1 and 2 -> <3, 0 stays.
+# housing (dashboard): each active card by its latest statement on or before
+# Jan 10: c1, c2, c5 own home; c3 residential centre; c4 unknown (its Jan 9
+# statement), c6 none (unknown at issue); tallies: 4 unknown.
+# activity_categories: category 1 holds alpha's and beta's sessions (2),
+# attendance 1 + 3 scans = 4, 2 activities; category 2 gamma's Jan 9 session
+# (the cancelled one is not held), attendance 2, 1 activity.
+# volunteers: home centres in the period (most visits, ties by slug): c1 alpha
+# 2, beta 2, gamma 1 -> alpha; c2 gamma 2 -> gamma. alpha: c1 (1 card, 1
+# record, at home: 0 away); beta: c1, c2 (2, 2, both away: 2); gamma: c2 (1, 1,
+# at home: 0); the cancelled and the Jan 11 session do not count.
+# outreach_arrivals (2024-01; centres with a visit): alpha 6 visits = street 1,
+# other 1, none 4; beta 6 = home_guide 1, none 5; delta 1 = none 1; gamma 7 =
+# street 1, skp 1, none 5 (c6's skp on Jan 7 is outside).
 
 
 @pytest.mark.parametrize("min_cell", [1, 3])

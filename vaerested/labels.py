@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from vaerested.i18n import WEEKDAYS
-from vaerested.models import AgeBand, FirstCame, Gender, Housing
+from vaerested.models import AgeBand, FirstCame, Gender, Housing, Outreach
 from vaerested.models.cards import HOUSING_CHOICES
 from vaerested.services.periods import Cadence
 
@@ -48,6 +48,14 @@ FIRST_CAME_LABELS = {
     FirstCame.OTHER: _l("Other"),
 }
 
+#: Who accompanied the person at a visit (the scanner's outreach tap).
+OUTREACH_LABELS = {
+    Outreach.STREET_WORKER: _l("Street worker"),
+    Outreach.HOME_GUIDE: _l("Home guide"),
+    Outreach.SKP: _l("Support contact person (SKP)"),
+    Outreach.OTHER: _l("Other outreach staff"),
+}
+
 # Activities: categories of offer.
 CATEGORY_LABELS = {
     1: _l("Category 1: inclusion of the most vulnerable"),
@@ -70,6 +78,7 @@ REPORT_LABELS = {
     "reach": _l("Reach (age and gender)"),
     "courses": _l("Course outcomes"),
     "flow": _l("FLOW (moves to an own home)"),
+    "volunteers": _l("Outreach and volunteering"),
 }
 FORMAT_LABELS = {
     "csv": "CSV",
@@ -162,6 +171,10 @@ COLUMN_LABELS = {
     "moved_to_own_home": _l("Cards moved to an own home"),
     "moved_out_of_residential_centre": _l("Cards moved out of a residential centre"),
     "flow_visits": _l("Visits of people who moved out"),
+    "volunteer_cards": _l("Volunteer cards"),
+    "volunteer_sessions": _l("Volunteer sessions"),
+    "away_volunteers": _l("Volunteering away from their home centre"),
+    "outreach": _l("Came with"),
     # The mobility page's connections of a shown centre (page only, no file).
     "other_centre": _l("Other centre"),
     "cards_to": _l("Cards going there next"),
@@ -211,6 +224,8 @@ TABLE_LABELS = {
     "courses": _l("Course outcomes per centre, course and quarter"),
     "flow": _l("FLOW per centre and month"),
     "flow_months": _l("FLOW per month"),
+    "volunteers": _l("Volunteers per centre where they volunteered"),
+    "outreach_arrivals": _l("Visits per centre and month by outreach"),
 }
 
 #: The code of a missing value (no home district, housing or first came).
@@ -240,6 +255,10 @@ VALUE_LABELS = {
     "weekday": WEEKDAY_LABELS,
     "partial": YES_NO_LABELS,
     "dimension": {"age_band": _l("Age band"), "gender": _l("Gender")},
+    "outreach": {
+        **{m.value: label for m, label in OUTREACH_LABELS.items()},
+        "none": _l("Not stated or came alone"),
+    },
     # A reach row's value is an age band or a gender (their codes differ).
     "value": {
         **{m.value: label for m, label in AGE_BAND_LABELS.items()},

@@ -39,7 +39,9 @@ def test_audit_page_shows_browser_downloads_and_revocations(page, live_server, d
     expect(download_row).to_have_count(1)
     expect(download_row).to_contain_text("Rapport hentet")
     expect(download_row).to_contain_text("admin@example.org")
-    expect(download_row).to_contain_text("1. feb. 2026 – 28. feb. 2026")  # Babel, Danish
+    expect(download_row).to_contain_text(
+        "1. feb. 2026 – 28. feb. 2026"
+    )  # Babel, Danish
     revoke_row = table.locator('tr[data-action="card.revoke"]')
     expect(revoke_row).to_contain_text("Kort spærret")
     expect(revoke_row).to_contain_text("Solsikken")

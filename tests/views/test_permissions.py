@@ -73,6 +73,7 @@ ACCESS = {
     "admin.target_group_deactivate": "admin",
     # api (session callers; the centre of a POST is in its JSON body)
     "api.create_checkin": "login",
+    "api.set_checkin_outreach": "login",
     "api.create_tally": "login",
     "api.undo_tally": "login",
     "api.get_today": ("centre", "staff"),
@@ -125,6 +126,7 @@ ACCESS = {
     "reports.reach": "leader",
     "reports.courses": "leader",
     "reports.flow": "leader",
+    "reports.volunteers": "leader",
     "reports.download": "leader",
     "reports.recompute": "leader",
     # public releases (differential privacy): administration only

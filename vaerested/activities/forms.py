@@ -293,6 +293,13 @@ class ScanForm(BaseForm):
         validators=[DataRequired(), Length(max=64)],
         render_kw={"autocomplete": "off", "autocapitalize": "characters"},
     )
+    is_volunteer = BooleanField(
+        _l("As a volunteer at this session"),
+        description=_l(
+            "The card's holder helps run the session. Scan a registered card "
+            "again with this ticked to mark it."
+        ),
+    )
     submit = SubmitField(_l("Register card"))
 
 

@@ -296,11 +296,18 @@ def scan_time(session: ActivitySession, now: datetime, tz: ZoneInfo):
 
 
 def record_session_scan(
-    session: ActivitySession, centre: Centre, code: str, now: datetime, tz: ZoneInfo
+    session: ActivitySession,
+    centre: Centre,
+    code: str,
+    now: datetime,
+    tz: ZoneInfo,
+    volunteer: bool = False,
 ) -> SessionScanResult:
     """Record a card at a session; it also counts as that day's visit at the centre.
 
     The visit goes through :func:`record_scan` (one per card, centre and day).
+    With ``volunteer`` the card is recorded as a volunteer at the session (also
+    when it was registered before); a plain scan never unmarks one.
     """
     if session.is_cancelled:
         return SessionScanResult("cancelled")
@@ -312,10 +319,24 @@ def record_session_scan(
         return SessionScanResult(result.outcome, result.card_id)
     inserted = db.session.execute(
         _insert(scans_table)
-        .values(session_id=session.id, card_id=result.card_id, scanned_dt=at)
+        .values(
+            session_id=session.id,
+            card_id=result.card_id,
+            scanned_dt=at,
+            is_volunteer=volunteer,
+        )
         .on_conflict_do_nothing(index_elements=["session_id", "card_id"])
         .returning(scans_table.c.id)
     ).first()
+    if inserted is None and volunteer:
+        db.session.execute(
+            scans_table.update()
+            .where(
+                scans_table.c.session_id == session.id,
+                scans_table.c.card_id == result.card_id,
+            )
+            .values(is_volunteer=True)
+        )
     outcome = "new" if inserted is not None else "already"
     logger.info("Card %s at session %s: %s", result.card_id, session.id, outcome)
     return SessionScanResult(outcome, result.card_id, result.outcome)

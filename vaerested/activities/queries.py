@@ -139,6 +139,15 @@ def attendance_counts(session_ids) -> dict[int, Counts]:
     return found
 
 
+def volunteer_scans(session_id: int) -> int:
+    """Return the cards recorded as volunteers at a session."""
+    return db.session.scalar(
+        select(func.count()).where(
+            SessionScan.session_id == session_id, SessionScan.is_volunteer
+        )
+    )
+
+
 class Warning_(NamedTuple):
     #: "hours" (outside opening hours), "collision" (same category in the same
     #: district) or "audience" (the same people, elsewhere in the city).

@@ -17,6 +17,7 @@ from vaerested.models.base import utcnow
 
 SCAN_MESSAGES = {
     "new": ("success", _l("Card registered at the session.")),
+    "volunteer": ("success", _l("Card registered as a volunteer at the session.")),
     "already": ("info", _l("This card is already registered at the session.")),
     "invalid": ("error", _l("Not a card code.")),
     "unknown": ("error", _l("Unknown card.")),
@@ -41,6 +42,7 @@ def _session_page(centre, session, attendance_form=None, scan_form=None):
         session=session,
         activity=session.activity,
         counts=counts,
+        volunteer_cards=q.volunteer_scans(session.id),
         attendance_form=attendance_form,
         scan_form=scan_form or ScanForm(formdata=None),
         warnings=q.session_warnings([session], tz_()).get(session.id, []),
@@ -84,9 +86,14 @@ def scan(centre: Centre, session_id: int):
     form = ScanForm()
     if not form.validate_on_submit():
         return _session_page(centre, sess, scan_form=form), 400
-    result = ops.record_session_scan(sess, centre, form.code.data, utcnow(), tz_())
+    result = ops.record_session_scan(
+        sess, centre, form.code.data, utcnow(), tz_(), volunteer=form.is_volunteer.data
+    )
     db.session.commit()
-    category, message = SCAN_MESSAGES[result.outcome]
+    outcome = result.outcome
+    if form.is_volunteer.data and outcome in ("new", "already"):
+        outcome = "volunteer"
+    category, message = SCAN_MESSAGES[outcome]
     flash(str(message), category)
     return redirect(url_for("activities.session", slug=centre.slug, session_id=sess.id))
 

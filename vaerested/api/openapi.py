@@ -52,6 +52,7 @@ AUTH_ERRORS = {
     "405": _error("method_not_allowed; the Allow header lists the methods."),
     "500": _error("internal_error: a fault of the server, logged; retry later."),
 }
+OUTREACH = ("street_worker", "home_guide", "skp", "other")
 ATTRIBUTES = {
     "home_district": {
         "type": "string",
@@ -65,6 +66,7 @@ ATTRIBUTES = {
         "type": "string",
         "enum": [m.value for m in Housing],
     },
+    "outreach": {"type": "string", "enum": list(OUTREACH)},
 }
 #: The situations a housing statement may give ("unknown" included).
 SITUATIONS = [*(m.value for m in HOUSING_CHOICES), "unknown"]
@@ -122,6 +124,25 @@ def openapi_document() -> dict:
                             "invalid_code (bad check symbol), invalid_time, too_old, "
                             "in_future, missing_field or invalid_field."
                         ),
+                    },
+                }
+            },
+            "/checkins/outreach": {
+                "post": {
+                    "operationId": "set_checkin_outreach",
+                    "summary": "Record who accompanied the card's holder today.",
+                    "requestBody": _body("OutreachRequest"),
+                    "responses": {
+                        "200": _ok(
+                            "set (the same again is answered the same)",
+                            "OutreachResult",
+                        ),
+                        **AUTH_ERRORS,
+                        "404": _error(
+                            "unknown_centre, unknown_card or no_visit (not checked in here today)."
+                        ),
+                        "410": _error("revoked_card."),
+                        "422": _error("invalid_code, missing_field or invalid_field."),
                     },
                 }
             },
@@ -264,6 +285,25 @@ def openapi_document() -> dict:
                         "result": {"enum": ["new", "duplicate"]},
                         "visit_date": {"type": "string", "format": "date"},
                         "today_count": {"type": "integer"},
+                    },
+                },
+                "OutreachRequest": {
+                    "type": "object",
+                    "required": ["centre", "code", "outreach"],
+                    "properties": {
+                        "centre": {**REQUIRED_TEXT, "description": "Centre slug."},
+                        "code": REQUIRED_TEXT,
+                        "outreach": {
+                            "enum": [*OUTREACH, None],
+                            "description": "Who came along; null: not stated or alone.",
+                        },
+                    },
+                },
+                "OutreachResult": {
+                    "type": "object",
+                    "properties": {
+                        "outreach": {"enum": [*OUTREACH, None]},
+                        "visit_date": {"type": "string", "format": "date"},
                     },
                 },
                 "TallyRequest": {

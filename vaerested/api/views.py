@@ -16,7 +16,7 @@ from vaerested.api.openapi import openapi_document
 from vaerested.checkin import operations as ops
 from vaerested.checkin.codes import InvalidCode
 from vaerested.extensions import db
-from vaerested.models import AgeBand, Centre, District, Gender, Housing
+from vaerested.models import AgeBand, Centre, District, Gender, Housing, Outreach
 from vaerested.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,12 @@ _TIME_ERRORS = {
     "in_future": lambda: _("The scan time is in the future."),
     "invalid_time": lambda: _("The scan time is not an ISO 8601 date and time."),
 }
-_CHOICES = {"age_band": AgeBand, "gender": Gender, "housing": Housing}
+_CHOICES = {
+    "age_band": AgeBand,
+    "gender": Gender,
+    "housing": Housing,
+    "outreach": Outreach,
+}
 
 
 def _body() -> dict:
@@ -150,6 +155,58 @@ def create_checkin():
             "result": result.outcome,
             "visit_date": result.visit_date.isoformat(),
             "today_count": result.day_count,
+        }
+    )
+
+
+@bp.post("/checkins/outreach")
+@api_auth()
+def set_checkin_outreach():
+    """Record who accompanied the card's holder at today's visit (or clear it).
+
+    ``outreach`` is one of the Outreach codes, or null for "not stated / came
+    alone". Setting the same value again answers the same (idempotent).
+    """
+    data = _body()
+    centre_id = resolve_centre(_text(data, "centre"))
+    code = _text(data, "code")
+    if "outreach" not in data:
+        raise ApiError(
+            422,
+            "missing_field",
+            _("%(field)s is required.", field="outreach"),
+            field="outreach",
+        )
+    value = data["outreach"]
+    try:
+        outreach = None if value is None else Outreach(value)
+    except (TypeError, ValueError):
+        raise ApiError(
+            422,
+            "invalid_field",
+            _("%(field)s is not valid.", field="outreach"),
+            field="outreach",
+        ) from None
+    today = _today()
+    try:
+        outcome = ops.set_outreach(centre_id, code, today, outreach)
+    except InvalidCode:
+        raise ApiError(
+            422, "invalid_code", _("This is not a valid card code.")
+        ) from None
+    if outcome == "unknown":
+        raise ApiError(404, "unknown_card", _("Unknown card."))
+    if outcome == "revoked":
+        raise ApiError(410, "revoked_card", _("This card has been revoked."))
+    if outcome == "no_visit":
+        raise ApiError(
+            404, "no_visit", _("This card has no visit here today: check it in first.")
+        )
+    db.session.commit()
+    return ok(
+        {
+            "outreach": outreach.value if outreach else None,
+            "visit_date": today.isoformat(),
         }
     )
 

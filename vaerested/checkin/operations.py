@@ -25,7 +25,7 @@ from vaerested.checkin.codes import (
 )
 from vaerested.checkin.scan_statements import ScanStatements
 from vaerested.extensions import db
-from vaerested.models import Card, Centre, Visit, VisitSource
+from vaerested.models import Card, Centre, Outreach, Visit, VisitSource
 from vaerested.models.base import utcnow
 from vaerested.security import load_or_create_secret
 from vaerested.services.protection import new_record_key
@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 UNDO_WINDOW = timedelta(minutes=15)
 CARD_ATTRIBUTES = ("home_district_id", "age_band", "gender", "housing", "first_came")
-TALLY_ATTRIBUTES = ("home_district_id", "age_band", "gender", "housing")
+TALLY_ATTRIBUTES = ("home_district_id", "age_band", "gender", "housing", "outreach")
 
 visits = Visit.__table__
 cards = Card.__table__
@@ -252,6 +252,39 @@ def record_scan(
     outcome = "new" if row.created_dt == params["b_created_dt"] else "duplicate"
     day_count = row.day_count if counted else None
     return ScanResult(outcome, visit_date, row.card_id, day_count)
+
+
+def set_outreach(
+    centre: Centre | int, code: str, day: date, outreach: Outreach | None
+) -> str:
+    """Set who accompanied the card's holder at its visit on ``day`` at ``centre``.
+
+    Returns "set", or "unknown" (no such card), "revoked" or "no_visit" (the
+    card has no visit there that day); :raises InvalidCode: malformed code.
+    Setting the same value again changes nothing (idempotent); None clears it.
+    """
+    card = db.session.execute(
+        select(cards.c.id, cards.c.is_revoked).where(
+            cards.c.code_hash == card_hasher()(normalise_code(code))
+        )
+    ).first()
+    if card is None:
+        return "unknown"
+    if card.is_revoked:
+        return "revoked"
+    updated = db.session.execute(
+        visits.update()
+        .where(
+            visits.c.card_id == card.id,
+            visits.c.centre_id == _id(centre),
+            visits.c.visit_date == day,
+        )
+        .values(outreach=outreach)
+    )
+    if not updated.rowcount:
+        return "no_visit"
+    logger.info("Outreach of card %s at centre %s set", card.id, _id(centre))
+    return "set"
 
 
 def record_tally(

@@ -29,7 +29,12 @@ from vaerested.checkin.forms import (
 from vaerested.checkin.links import kiosk_link
 from vaerested.checkin.qr import qr_svg, sheet_svg
 from vaerested.extensions import db
-from vaerested.labels import AGE_BAND_LABELS, GENDER_LABELS, HOUSING_CHOICE_LABELS
+from vaerested.labels import (
+    AGE_BAND_LABELS,
+    GENDER_LABELS,
+    HOUSING_CHOICE_LABELS,
+    OUTREACH_LABELS,
+)
 from vaerested.models import AccessToken, Centre, District, Role, TokenKind
 from vaerested.models.base import utcnow
 
@@ -68,7 +73,7 @@ def checkin_helpers() -> dict:
             return ""
         return value.astimezone(ops.local_tz()).strftime("%Y-%m-%d %H:%M")
 
-    return {"local_dt": local_dt}
+    return {"local_dt": local_dt, "outreach_labels": OUTREACH_LABELS}
 
 
 @bp.route("/<slug>/")

@@ -24,7 +24,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, insert, select, text
 
-from vaerested import demo_flow
+from vaerested import demo_flow, demo_volunteers
 from vaerested.extensions import db
 from vaerested.models import (
     Card,
@@ -317,6 +317,7 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
         )
     out.flush()
     demo_flow.add_housing_history(db.session, tz, seed)
+    demo_volunteers.add_outreach(db.session, seed)
     visit_days.rebuild(db.session)
     for statement in visit_days.trigger_statements(dialect):
         db.session.execute(text(statement))

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from vaerested import demo_volunteers
 from vaerested.demo import DEMO_PASSWORD, DemoDataError, load_demo
 from vaerested.demo_activities import load_demo_activities
 from vaerested.demo_courses import load_demo_courses
@@ -60,3 +61,6 @@ def seed_demo(ctx: click.Context, if_empty: bool, n_visits: int) -> None:
         click.echo(f"  {email}\t{role}\t{slug or 'all centres'}")
     click.echo(f"Password for every demo login: {DEMO_PASSWORD}")
     click.echo("Never load demo data on a real server: this password is public.")
+    # Volunteers among the session scans, once visits and sessions are there.
+    demo_volunteers.mark_volunteers(db.session, 1, ZoneInfo(config["TIMEZONE"]))
+    db.session.commit()

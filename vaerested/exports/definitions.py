@@ -116,6 +116,23 @@ COLUMN_DEFINITIONS = {
         "Visits in the month of cards whose housing situation that day is own "
         "home and who earlier stated residential centre."
     ),
+    # The outreach and volunteering report.
+    "volunteer_cards": _l(
+        "Distinct cards recorded as a volunteer at a session of the centre in the "
+        "period (not cancelled)."
+    ),
+    "volunteer_sessions": _l(
+        "Volunteer records at the centre's sessions in the period: a card at a "
+        "session counts once."
+    ),
+    "away_volunteers": _l(
+        "Volunteer cards whose home centre in the period (most visits, ties by "
+        "centre slug) is another centre."
+    ),
+    "outreach": _l(
+        "Who accompanied the person at the visit: street_worker, home_guide, skp "
+        "(support contact person), other, or none (not stated or came alone)."
+    ),
 }
 
 

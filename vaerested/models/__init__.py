@@ -54,7 +54,7 @@ from vaerested.models.report_cache import ReportCacheEntry
 from vaerested.models.sessions import LoginCounter, StaffSession
 from vaerested.models.users import LoginAttempt, Role, StaffUser, staff_centres
 from vaerested.models.visit_days import VisitDay
-from vaerested.models.visits import Visit, VisitSource
+from vaerested.models.visits import Outreach, Visit, VisitSource
 
 __all__ = [
     "Activity",
@@ -91,6 +91,7 @@ __all__ = [
     "Visit",
     "VisitDay",
     "VisitSource",
+    "Outreach",
     "AuditEvent",
     "Base",
     "LoginCounter",

@@ -297,6 +297,10 @@ class SessionScan(Base):
         ForeignKey("cards.id", ondelete="CASCADE"), index=True
     )
     scanned_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The card holder volunteered at the session (helped run it).
+    is_volunteer: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     __table_args__ = (UniqueConstraint("session_id", "card_id"),)
 

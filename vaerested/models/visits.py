@@ -23,6 +23,17 @@ class VisitSource(enum.StrEnum):
     IMPORT = "import"
 
 
+class Outreach(enum.StrEnum):
+    """Who accompanied the person to the centre at this visit (DOMAIN.md, the
+    strategy: outreach staff accompany people to a centre)."""
+
+    STREET_WORKER = "street_worker"
+    HOME_GUIDE = "home_guide"
+    #: A support contact person (*støtte-kontaktperson*, SKP).
+    SKP = "skp"
+    OTHER = "other"
+
+
 class Visit(Base):
     """A visit. Card visits are unique per card, centre and local day.
 
@@ -53,6 +64,8 @@ class Visit(Base):
     age_band: Mapped[AgeBand | None] = mapped_column(str_enum(AgeBand, "age_band"))
     gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
     housing: Mapped[Housing | None] = mapped_column(str_enum(Housing, "housing"))
+    #: Came with outreach staff at this visit; NULL: not stated or came alone.
+    outreach: Mapped[Outreach | None] = mapped_column(str_enum(Outreach, "outreach"))
     #: Random 0-255, set at insert, never shown or exported: a count's cell key
     #: is the sum of its visits' keys mod 256 (vaerested.services.protection).
     record_key: Mapped[int] = mapped_column(

@@ -1,4 +1,5 @@
-"""Report pages (visits, coverage, mobility, dashboard, reach, courses, flow) and downloads.
+"""Report pages (visits, coverage, mobility, dashboard, reach, courses, flow,
+volunteers) and downloads.
 
 The pages show exactly the numbers of the files: the same tables with the
 same protection (cell-key perturbation and suppression at config
@@ -73,6 +74,7 @@ TITLES = {
     "reach": _l("Reach: age and gender of the visitors"),
     "courses": _l("Course outcomes"),
     "flow": _l("FLOW: moves to an own home"),
+    "volunteers": _l("Outreach and volunteering"),
 }
 
 # The coverage page's flows matrix (reports/_flows.html) is laid out here.
@@ -325,6 +327,8 @@ _HOOKS = {
     # The course table is the whole page (no pictures).
     "courses": lambda raw, shown, page: {},
     "flow": flow_trend.flow_context,
+    # Two tables, no pictures.
+    "volunteers": lambda raw, shown, page: {},
 }
 
 
@@ -340,6 +344,7 @@ def index():
         "reach",
         "courses",
         "flow",
+        "volunteers",
     ]
     return render_template(
         "reports/index.html", reports=reports, titles=TITLES, min_cell=_min_cell()
@@ -395,6 +400,14 @@ def flow():
     """Show the FLOW report: moves to an own home, out of a residential centre,
     and the visits of those who moved out, per centre and month."""
     return _page("flow")
+
+
+@bp.route("/volunteers")
+@role_required(Role.LEADER)
+def volunteers():
+    """Show the volunteers per centre (also away from their home centre) and
+    the visits by who accompanied the person (outreach)."""
+    return _page("volunteers")
 
 
 @bp.post("/recompute")

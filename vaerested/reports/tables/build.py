@@ -1,4 +1,5 @@
-"""Build the reports (visits, coverage, mobility, dashboard, reach) as tables, and write them.
+"""Build the reports (visits, coverage, mobility, dashboard, reach, courses,
+volunteers) as tables, and write them.
 
 ``build_report`` runs the aggregating queries (:mod:`vaerested.reports.tables.queries`),
 combines their rows with the pure services and protects them
@@ -30,7 +31,8 @@ centres, of which multi-centre those seen at two or more centres anywhere
 figure, and the same cell key, in every view that shows it.
 The dashboard's tables and ratios are defined in :mod:`vaerested.reports.tables.dashboard`,
 the reach report's in :mod:`vaerested.reports.tables.reach`, the FLOW
-report's in :mod:`vaerested.reports.tables.flow`.
+report's in :mod:`vaerested.reports.tables.flow`, the outreach and
+volunteering report's in :mod:`vaerested.reports.tables.volunteers`.
 """
 
 from __future__ import annotations
@@ -46,7 +48,14 @@ from sqlalchemy.orm import Session
 
 from vaerested.extensions import db
 from vaerested.models import Centre, District
-from vaerested.reports.tables import courses, dashboard, flow, queries, reach
+from vaerested.reports.tables import (
+    courses,
+    dashboard,
+    flow,
+    queries,
+    reach,
+    volunteers,
+)
 from vaerested.reports.tables.queries import Scope
 from vaerested.reports.tables.table import Table
 from vaerested.services import coverage, mobility
@@ -68,6 +77,7 @@ REPORTS: dict[str, list[str]] = {
     "reach": reach.TABLES,
     "courses": courses.TABLES,
     "flow": flow.TABLES,
+    "volunteers": volunteers.TABLES,
 }
 #: File formats of an export (``csv_da``: the "Excel (dansk)" CSV; see
 #: docs/exports.md).
@@ -89,6 +99,7 @@ COLUMNS: dict[str, list[str]] = {
     **reach.COLUMNS,
     **courses.COLUMNS,
     **flow.COLUMNS,
+    **volunteers.COLUMNS,
 }
 #: Table name -> its columns that count visits or cards (suppressed).
 COUNT_COLUMNS: dict[str, list[str]] = {
@@ -104,6 +115,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     **reach.COUNT_COLUMNS,
     **courses.COUNT_COLUMNS,
     **flow.COUNT_COLUMNS,
+    **volunteers.COUNT_COLUMNS,
 }
 
 
@@ -379,4 +391,5 @@ _BUILDERS = {
     "reach": reach.build_reach,
     "courses": courses.build_courses,
     "flow": flow.build_flow,
+    "volunteers": volunteers.build_volunteers,
 }
