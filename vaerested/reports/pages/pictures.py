@@ -123,15 +123,17 @@ def _shown_count(value) -> int:
 def heat_centres(
     matrix: list[dict],
     shown: frozenset[str] | None = None,
-    limit: int = HEAT_MAX_CENTRES,
+    limit: int | None = None,
 ) -> list[str] | None:
     """Return the slugs the heat map draws, or None when it draws every centre.
 
     With more than ``limit`` centres in the (protected) ``matrix``: the centres
     of the filter (``shown``, by slug) first, then those with the most shown
     transitions in and out (suppressed cells count 0; ties by slug), ``limit``
-    in all. The cells drawn are cells of the table, never new figures.
+    in all (default :data:`HEAT_MAX_CENTRES`). The cells drawn are cells of
+    the table, never new figures.
     """
+    limit = HEAT_MAX_CENTRES if limit is None else limit
     volume: dict[str, int] = {}
     for r in matrix:
         count = _shown_count(r["transitions"])
@@ -140,16 +142,19 @@ def heat_centres(
     if len(volume) <= limit:
         return None
     first = sorted(s for s in volume if shown is not None and s in shown)[:limit]
+    chosen = set(first)
     rest = sorted(
-        (s for s in volume if s not in set(first)), key=lambda s: (-volume[s], s)
+        (s for s in volume if s not in chosen), key=lambda s: (-volume[s], s)
     )
     return first + rest[: limit - len(first)]
 
 
-def matrix_page_table(table: Table, limit: int = MATRIX_PAGE_ROWS) -> Table:
+def matrix_page_table(table: Table, limit: int | None = None) -> Table:
     """Return the matrix table as the page lists it: every row, or with more
     than ``limit`` the ``limit`` cells with the most shown transitions (ties by
-    from and to centre; suppressed cells last). The downloads hold every row."""
+    from and to centre; suppressed cells last). The downloads hold every row.
+    ``limit`` defaults to :data:`MATRIX_PAGE_ROWS`."""
+    limit = MATRIX_PAGE_ROWS if limit is None else limit
     if len(table.rows) <= limit:
         return table
     rows = sorted(

@@ -107,10 +107,21 @@ class PeriodForm(BaseForm):
 
 
 def _allowed_centres() -> list[Centre]:
-    """Return the centres the user may report on (admin: all)."""
-    if current_user.is_admin:
-        return list(db.session.scalars(select(Centre).order_by(Centre.slug)))
-    return sorted(current_user.centres, key=lambda c: c.slug)
+    """Return the centres the user may report on (admin: all), read once per
+    request (a page asks four times; a national list has 400 centres)."""
+    # Kept in the request's environ, not ``g``: an app context (and its ``g``)
+    # can outlive a request, a request's user cannot.
+    found = request.environ.get(_ALLOWED_KEY)
+    if found is None:
+        if current_user.is_admin:
+            found = list(db.session.scalars(select(Centre).order_by(Centre.slug)))
+        else:
+            found = sorted(current_user.centres, key=lambda c: c.slug)
+        request.environ[_ALLOWED_KEY] = found
+    return found
+
+
+_ALLOWED_KEY = "vaerested.reports.allowed_centres"
 
 
 @dataclass(frozen=True)
@@ -203,8 +214,9 @@ def _gc_paused() -> Iterator[None]:
     (a :class:`~vaerested.services.protection.Cell` per centre and day), none
     of them in a reference cycle; the collector would scan the growing heap
     again and again (4/5 of the time of making them). Reference counting still
-    frees everything; the collector resumes after the build (if it ran before:
-    a concurrent build that paused it first turns it back on).
+    frees everything; the collector resumes after the page or file is made,
+    when its tables are gone (if it ran before: a concurrent request that
+    paused it first turns it back on).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -240,7 +252,7 @@ def _build(
         request.args,
         present.load_names(db.session) if pictures else present.Names(),
     )
-    with cache.caching(db.session, _today()) as state, _gc_paused():
+    with cache.caching(db.session, _today()) as state:
         try:
             page = replace(page, shown=_shown(centre_ids, district))
             raw = build_report(
@@ -261,6 +273,7 @@ def _build(
     return raw, shown, extras, state
 
 
+@_gc_paused()
 def _page(report: str, **context) -> tuple[str, int]:
     form = _period_form()
     built = _build(report, form)
@@ -412,6 +425,7 @@ def recompute():
 
 @bp.route("/download")
 @role_required(Role.LEADER)
+@_gc_paused()
 def download():
     """Send one report file for the chosen period, suppressed, in the chosen format."""
     report = request.args.get("report", "visits")
