@@ -26,7 +26,12 @@ from vaerested.services.protection import Cell
 
 
 def _cell(a: str, b: str, transitions) -> dict:
-    return {"from_centre": a, "to_centre": b, "cards": transitions, "transitions": transitions}
+    return {
+        "from_centre": a,
+        "to_centre": b,
+        "cards": transitions,
+        "transitions": transitions,
+    }
 
 
 def _ring(n: int) -> list[dict]:
@@ -62,7 +67,9 @@ def test_heat_map_puts_the_filter_first_and_counts_suppressed_cells_as_none():
 
 def test_matrix_page_table_keeps_the_cells_with_most_transitions():
     rows = [_cell(f"a{i:02d}", "b", i) for i in range(30)] + [_cell("z", "b", "<5")]
-    table = Table("mobility_matrix", ["from_centre", "to_centre", "cards", "transitions"], rows)
+    table = Table(
+        "mobility_matrix", ["from_centre", "to_centre", "cards", "transitions"], rows
+    )
     assert matrix_page_table(table, limit=31) is table
     top = matrix_page_table(table, limit=5)
     assert [r["transitions"] for r in top.rows] == [29, 28, 27, 26, 25]
@@ -87,12 +94,17 @@ def test_whole_numbers_are_written_as_babel_writes_them(app, locale):
             1234, "#,##0", locale=locale
         )
         assert present.format_value("<5", "int") == "<5"
-        assert present.format_value(12.0, "int") == format_decimal(12, "#,##0", locale=locale)
+        assert present.format_value(12.0, "int") == format_decimal(
+            12, "#,##0", locale=locale
+        )
 
 
 def test_sum_by_equals_adding_one_by_one():
     rng = random.Random(3)
-    pairs = [(rng.randrange(5), Cell(rng.randrange(50), rng.randrange(256))) for _ in range(300)]
+    pairs = [
+        (rng.randrange(5), Cell(rng.randrange(50), rng.randrange(256)))
+        for _ in range(300)
+    ]
     pairs.append((9, 0))  # a plain 0 keeps a key's sum a cell
     pairs.append((9, Cell(4, 200)))
     pairs.append((7, 3))  # a plain count makes a plain int
@@ -100,7 +112,7 @@ def test_sum_by_equals_adding_one_by_one():
     expected: dict = {}
     for key, n in pairs:
         expected[key] = expected.get(key, 0) + n
-    got = dashboard._sum_by(pairs)
+    got = dashboard.sum_cells_by(pairs)
     assert list(got) == list(expected)
     for key, total in expected.items():
         assert got[key] == total and type(got[key]) is type(total), key
@@ -115,7 +127,9 @@ def test_perturbing_and_suppressing_tables_equals_each_count(min_cell):
     rows = [
         {
             "centre": f"c{i}",
-            "visits": Cell(rng.choice([0, 1, 2, 4, 7, 30, 500, 10**6]), rng.randrange(256)),
+            "visits": Cell(
+                rng.choice([0, 1, 2, 4, 7, 30, 500, 10**6]), rng.randrange(256)
+            ),
             "cards": 0,
         }
         for i in range(400)
@@ -146,9 +160,14 @@ def test_perturbing_tables_still_refuses_counts_without_a_key():
 
 
 def test_page_tables_list_at_most_their_page_rows(app):
-    table = Table("visits", ["date", "centre", "visits"], [
-        {"date": f"2024-01-{d:02d}", "centre": "x", "visits": d} for d in range(1, 31)
-    ])
+    table = Table(
+        "visits",
+        ["date", "centre", "visits"],
+        [
+            {"date": f"2024-01-{d:02d}", "centre": "x", "visits": d}
+            for d in range(1, 31)
+        ],
+    )
     source = (
         '{% from "reports/_macros.html" import data_table %}'
         "{{ data_table(t, names, page_rows=rows) }}"
@@ -175,7 +194,9 @@ def test_mobility_page_with_more_centres_than_the_heat_map_draws(
     of its links; the matrix table on the page lists its busiest cells, the
     download every cell."""
     monkeypatch.setattr(pictures, "MATRIX_PAGE_ROWS", 10)
-    centres = [create_centre(slug=f"ring-{i:02d}", name=f"Ring {i:02d}") for i in range(45)]
+    centres = [
+        create_centre(slug=f"ring-{i:02d}", name=f"Ring {i:02d}") for i in range(45)
+    ]
     day = datetime(2024, 1, 10, 10, tzinfo=UTC)
     for i, centre in enumerate(centres):
         following = centres[(i + 1) % len(centres)]
@@ -187,16 +208,24 @@ def test_mobility_page_with_more_centres_than_the_heat_map_draws(
     auth.login_as("admin")
     period = "start=2024-01-01&end=2024-01-31"
     html = client.get(f"/reports/mobility?{period}").get_data(as_text=True)
-    heat = re.search(r'data-testid="mobility-heatmap".*?</svg>', html, flags=re.S).group(0)
+    heat = re.search(
+        r'data-testid="mobility-heatmap".*?</svg>', html, flags=re.S
+    ).group(0)
     assert heat.count("<rect") == 40 * 40
     assert 'data-testid="heatmap-limit-note"' in html
     assert "draws 40 of the 45 centres" in html or "viser 40 af de 45" in html
-    links = re.search(r'data-testid="mobility-links".*?</svg>', html, flags=re.S).group(0)
+    links = re.search(r'data-testid="mobility-links".*?</svg>', html, flags=re.S).group(
+        0
+    )
     assert 0 < links.count("<circle") <= 2 * pictures.TOP_LINKS
-    matrix = re.search(r'data-testid="table-mobility_matrix">(.*?)</table>', html, flags=re.S)
+    matrix = re.search(
+        r'data-testid="table-mobility_matrix">(.*?)</table>', html, flags=re.S
+    )
     assert matrix.group(1).split("<tbody>")[1].count("<tr>") == 10
     download = client.get(
         f"/reports/download?report=mobility&table=mobility_matrix&format=csv&{period}"
     ).get_data(as_text=True)
-    rows = [line for line in download.splitlines()[1:] if line and not line.startswith("#")]
+    rows = [
+        line for line in download.splitlines()[1:] if line and not line.startswith("#")
+    ]
     assert len(rows) == 45

@@ -143,9 +143,7 @@ def heat_centres(
         return None
     first = sorted(s for s in volume if shown is not None and s in shown)[:limit]
     chosen = set(first)
-    rest = sorted(
-        (s for s in volume if s not in chosen), key=lambda s: (-volume[s], s)
-    )
+    rest = sorted((s for s in volume if s not in chosen), key=lambda s: (-volume[s], s))
     return first + rest[: limit - len(first)]
 
 

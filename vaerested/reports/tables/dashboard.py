@@ -196,7 +196,7 @@ def _rank(first_came: str | None) -> int:
     return values.index(first_came) if first_came in values else len(values)
 
 
-def _sum_by(items) -> dict:
+def sum_cells_by(items) -> dict:
     """Return ``key -> the sum of its counts`` from ``(key, count)`` pairs.
 
     The same as adding them one by one (cells add up to a cell, keys and all;
@@ -223,7 +223,7 @@ def _centre_rows(listed: dict, daily: list) -> list[dict]:
     days: dict[int, set] = {}
     for day, centre_id, _n, _cards in daily:
         days.setdefault(centre_id, set()).add(day)
-    counts = _sum_by((centre_id, n) for _day, centre_id, n, _cards in daily)
+    counts = sum_cells_by((centre_id, n) for _day, centre_id, n, _cards in daily)
     rows = []
     for centre_id, c in sorted(listed.items(), key=lambda item: item[1].slug):
         row = {
@@ -245,7 +245,9 @@ def _district_rows(listed: dict, daily: list) -> list[dict]:
     days: dict[str, set] = {}
     for day, centre_id, _n, _cards in daily:
         days.setdefault(district_of[centre_id], set()).add(day)
-    counts = _sum_by((district_of[centre_id], n) for _day, centre_id, n, _c in daily)
+    counts = sum_cells_by(
+        (district_of[centre_id], n) for _day, centre_id, n, _c in daily
+    )
     rows = []
     for code in sorted(members, key=natural_key):
         typical = [c.typical_daily_users for c in members[code]]
@@ -267,8 +269,12 @@ def week_of(day: date) -> date:
 
 
 def _week_rows(listed: dict, daily: list, start: date, end: date) -> list[dict]:
-    counts = _sum_by(
-        ((week_of(day), centre_id), n) for day, centre_id, n, _cards in daily
+    monday: dict[date, date] = {}  # a year has 365 days, not 146,000
+    for day, _centre_id, _n, _cards in daily:
+        if day not in monday:
+            monday[day] = week_of(day)
+    counts = sum_cells_by(
+        ((monday[day], centre_id), n) for day, centre_id, n, _cards in daily
     )
     rows = [
         {
