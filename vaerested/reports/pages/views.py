@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import (
     Response,
@@ -59,6 +60,7 @@ from vaerested.reports.tables.build import (
     protect_tables,
     resolve_scope,
 )
+from vaerested.reports.tables.dashboard import sum_cells_by
 from vaerested.services.protection import protect
 
 #: Days in the default period (ending today); the warm-up job computes it ahead.
@@ -106,17 +108,30 @@ class PeriodForm(BaseForm):
                 raise ValidationError(_("Choose a period of at most three years."))
 
 
-def _allowed_centres() -> list[Centre]:
-    """Return the centres the user may report on (admin: all), read once per
-    request (a page asks four times; a national list has 400 centres)."""
+class AllowedCentre(NamedTuple):
+    """What the pages need of a centre the user may report on."""
+
+    id: int
+    slug: str
+    name: str
+
+
+def _allowed_centres() -> list[AllowedCentre]:
+    """Return the centres the user may report on (admin: all), by slug.
+
+    Read once per request (a page asks five times; a national list has 400
+    centres), as plain values: the page's cache write commits the session,
+    which would expire ORM objects and reload each one on its next use.
+    """
     # Kept in the request's environ, not ``g``: an app context (and its ``g``)
     # can outlive a request, a request's user cannot.
     found = request.environ.get(_ALLOWED_KEY)
     if found is None:
         if current_user.is_admin:
-            found = list(db.session.scalars(select(Centre).order_by(Centre.slug)))
+            centres = db.session.scalars(select(Centre).order_by(Centre.slug))
         else:
-            found = sorted(current_user.centres, key=lambda c: c.slug)
+            centres = sorted(current_user.centres, key=lambda c: c.slug)
+        found = [AllowedCentre(c.id, c.slug, c.name) for c in centres]
         request.environ[_ALLOWED_KEY] = found
     return found
 
@@ -331,9 +346,7 @@ def _print_header(report: str, form: PeriodForm) -> PrintHeader:
 
 def _visits_context(raw: list[Table], shown: list[Table], page: PageRequest) -> dict:
     """Return the visits page's chart: visits per day, every day of the span."""
-    per_day: dict[str, int] = {}
-    for row in raw[0].rows:
-        per_day[row["date"]] = per_day.get(row["date"], 0) + row["visits"]
+    per_day = sum_cells_by((row["date"], row["visits"]) for row in raw[0].rows)
     days = []
     if per_day:  # every day from the first to the last visit, gaps as 0
         first, last = (date.fromisoformat(d) for d in (min(per_day), max(per_day)))
