@@ -262,8 +262,8 @@ _INT_PROBES = (0, 7, -7, 999, 1000, -1234, 12345, 999999, 1234567, -98765432)
 @cache
 def _int_writer(locale: Locale):
     """Return a function writing a whole number as Babel's ``#,##0`` does in
-    ``locale``, ten times faster (a page of a national matrix writes tens of
-    thousands): Python's grouping with the locale's symbols, used only when it
+    ``locale``, a few times faster (a page of a national matrix writes tens
+    of thousands): Python's grouping with the locale's symbols, used only when it
     writes the probes exactly as Babel does; else Babel itself."""
     group, minus = get_group_symbol(locale), get_minus_sign_symbol(locale)
 
