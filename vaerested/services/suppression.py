@@ -72,11 +72,17 @@ def suppress_rows(
     """
     _check_min_cell(min_cell)
     counts = tuple(count_columns)
+    marker = f"<{min_cell}"
     out = []
     for row in rows:
         new = dict(row)
         for column in counts:
-            new[column] = suppress(new[column], min_cell)
+            count = new[column]
+            # :func:`suppress` inlined (min-cell checked once, above).
+            if count < 0:
+                raise ValueError(f"a count cannot be negative: {count!r}")
+            if 0 < count < min_cell:
+                new[column] = marker
         out.append(new)
     return out
 

@@ -26,7 +26,13 @@ from vaerested.reports.pages.charts import (
     share_chart,
 )
 from vaerested.reports.tables import queries
-from vaerested.reports.tables.dashboard import CATEGORIES, UNKNOWN, VIEWS, week_of
+from vaerested.reports.tables.dashboard import (
+    CATEGORIES,
+    UNKNOWN,
+    VIEWS,
+    sum_cells_by,
+    week_of,
+)
 from vaerested.reports.tables.present import format_value
 from vaerested.services.mobility import months
 from vaerested.services.partial_periods import month_of, week_span
@@ -38,8 +44,9 @@ def _totals(raw: dict, page, by: str) -> list[tuple[str, int | str]]:
     """Return ``(label, suppressed total)`` per week or day of the period."""
     per: dict[str, int] = {}
     if by == "week":
-        for row in raw["dashboard_weeks"].rows:
-            per[row["week"]] = per.get(row["week"], 0) + row["visits"]
+        per = sum_cells_by(
+            (row["week"], row["visits"]) for row in raw["dashboard_weeks"].rows
+        )
         first, step = week_of(page.start), 7
     else:
         from vaerested.reports.tables.build import resolve_scope

@@ -19,7 +19,7 @@ files contain), so a picture never shows a number its table does not:
   ``reports/_flows.html``).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext as _
 
@@ -40,6 +40,13 @@ from vaerested.services.suppression import is_suppressed
 
 #: How many centre pairs the diagram of the strongest links draws.
 TOP_LINKS = 12
+#: Most centres the heat map draws (a national deployment has hundreds: a
+#: 400 × 400 grid is 160,000 cells, megabytes of SVG nobody can read). With
+#: more, it draws the centres with the most transitions (:func:`heat_centres`).
+HEAT_MAX_CENTRES = 40
+#: Most rows of the matrix table on the page; with more, the page lists the
+#: cells with the most transitions and the downloads hold every cell.
+MATRIX_PAGE_ROWS = 500
 LINK_COLUMNS = ["from_centre", "to_centre", "transitions", "cards"]
 #: Columns of a shown centre's connections table (one row per other centre;
 #: ``other_centre`` holds its slug, the page shows its name).
@@ -108,6 +115,58 @@ def strongest_links(matrix: list[dict], limit: int = TOP_LINKS) -> list[dict]:
     return [{c: r[c] for c in LINK_COLUMNS} for r in shown[:limit]]
 
 
+def _shown_count(value) -> int:
+    """Return a protected count as a number to rank by (suppressed: 0)."""
+    return 0 if is_suppressed(value) or value == "" else int(value)
+
+
+def heat_centres(
+    matrix: list[dict],
+    shown: frozenset[str] | None = None,
+    limit: int | None = None,
+) -> list[str] | None:
+    """Return the slugs the heat map draws, or None when it draws every centre.
+
+    With more than ``limit`` centres in the (protected) ``matrix``: the centres
+    of the filter (``shown``, by slug) first, then those with the most shown
+    transitions in and out (suppressed cells count 0; ties by slug), ``limit``
+    in all (default :data:`HEAT_MAX_CENTRES`). The cells drawn are cells of
+    the table, never new figures.
+    """
+    limit = HEAT_MAX_CENTRES if limit is None else limit
+    volume: dict[str, int] = {}
+    for r in matrix:
+        count = _shown_count(r["transitions"])
+        for slug in (r["from_centre"], r["to_centre"]):
+            volume[slug] = volume.get(slug, 0) + count
+    if len(volume) <= limit:
+        return None
+    first = sorted(s for s in volume if shown is not None and s in shown)[:limit]
+    chosen = set(first)
+    rest = sorted((s for s in volume if s not in chosen), key=lambda s: (-volume[s], s))
+    return first + rest[: limit - len(first)]
+
+
+def matrix_page_table(table: Table, limit: int | None = None) -> Table:
+    """Return the matrix table as the page lists it: every row, or with more
+    than ``limit`` the ``limit`` cells with the most shown transitions (ties by
+    from and to centre; suppressed cells last). The downloads hold every row.
+    ``limit`` defaults to :data:`MATRIX_PAGE_ROWS`."""
+    limit = MATRIX_PAGE_ROWS if limit is None else limit
+    if len(table.rows) <= limit:
+        return table
+    rows = sorted(
+        table.rows,
+        key=lambda r: (
+            -_shown_count(r["transitions"]),
+            is_suppressed(r["transitions"]),
+            r["from_centre"],
+            r["to_centre"],
+        ),
+    )
+    return replace(table, rows=rows[:limit])
+
+
 def _partial_months(page) -> Partial:
     """Return how the mobility index chart marks months partly in the period."""
     return Partial(
@@ -138,13 +197,22 @@ def mobility_context(raw, shown, page) -> dict:
     def name(slug: str) -> str:
         return centres.get(slug, slug)
 
+    drawn = heat_centres(matrix, page.shown)
+    heat_matrix = matrix
+    if drawn is not None:
+        keep = set(drawn)
+        heat_matrix = [
+            r for r in matrix if r["from_centre"] in keep and r["to_centre"] in keep
+        ]
     labels = sorted(
-        {name(r["from_centre"]) for r in matrix}
-        | {name(r["to_centre"]) for r in matrix}
+        {name(r["from_centre"]) for r in heat_matrix}
+        | {name(r["to_centre"]) for r in heat_matrix}
     )
     values = {
-        (name(r["from_centre"]), name(r["to_centre"])): r["transitions"] for r in matrix
+        (name(r["from_centre"]), name(r["to_centre"])): r["transitions"]
+        for r in heat_matrix
     }
+    matrix_table = matrix_page_table(tables["mobility_matrix"])
     links = strongest_links(matrix)
     months = [
         (format_value(r["month"], "month"), r["mobility_index"])
@@ -164,11 +232,25 @@ def mobility_context(raw, shown, page) -> dict:
     heat_shown = None if page.shown is None else {name(s) for s in page.shown}
     return {
         "heat": heatmap(labels, values, heat_shown) if labels else None,
+        # Centres in the matrix, and how many the heat map draws (None: all).
+        "heat_total": len(
+            {r["from_centre"] for r in matrix} | {r["to_centre"] for r in matrix}
+        ),
+        "heat_drawn": None if drawn is None else len(labels),
+        "matrix_table": matrix_table,
+        "matrix_rows": len(matrix),
         "connections": connections,
         "filtered": page.shown is not None,
         "links": (
             link_diagram(
-                labels,
+                # Every centre on the circle, or with more than the heat map
+                # draws, only the ends of the links (400 nodes are a blur).
+                labels
+                if drawn is None
+                else sorted(
+                    {name(r["from_centre"]) for r in links}
+                    | {name(r["to_centre"]) for r in links}
+                ),
                 [
                     (
                         name(r["from_centre"]),

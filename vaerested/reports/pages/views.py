@@ -9,9 +9,12 @@ none. Each report's pictures (map, charts) come from a context hook of its own
 module, fed the same tables.
 """
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import (
     Response,
@@ -59,6 +62,7 @@ from vaerested.reports.tables.build import (
     protect_tables,
     resolve_scope,
 )
+from vaerested.reports.tables.dashboard import sum_cells_by
 from vaerested.services.protection import protect
 
 #: Days in the default period (ending today); the warm-up job computes it ahead.
@@ -108,11 +112,35 @@ class PeriodForm(BaseForm):
                 raise ValidationError(_("Choose a period of at most three years."))
 
 
-def _allowed_centres() -> list[Centre]:
-    """Return the centres the user may report on (admin: all)."""
-    if current_user.is_admin:
-        return list(db.session.scalars(select(Centre).order_by(Centre.slug)))
-    return sorted(current_user.centres, key=lambda c: c.slug)
+class AllowedCentre(NamedTuple):
+    """What the pages need of a centre the user may report on."""
+
+    id: int
+    slug: str
+    name: str
+
+
+def _allowed_centres() -> list[AllowedCentre]:
+    """Return the centres the user may report on (admin: all), by slug.
+
+    Read once per request (a page asks five times; a national list has 400
+    centres), as plain values: the page's cache write commits the session,
+    which would expire ORM objects and reload each one on its next use.
+    """
+    # Kept in the request's environ, not ``g``: an app context (and its ``g``)
+    # can outlive a request, a request's user cannot.
+    found = request.environ.get(_ALLOWED_KEY)
+    if found is None:
+        if current_user.is_admin:
+            centres = db.session.scalars(select(Centre).order_by(Centre.slug))
+        else:
+            centres = sorted(current_user.centres, key=lambda c: c.slug)
+        found = [AllowedCentre(c.id, c.slug, c.name) for c in centres]
+        request.environ[_ALLOWED_KEY] = found
+    return found
+
+
+_ALLOWED_KEY = "vaerested.reports.allowed_centres"
 
 
 @dataclass(frozen=True)
@@ -197,6 +225,27 @@ def _today() -> date:
     return datetime.now(local_tz()).date()
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a report is built.
+
+    A national year's report makes hundreds of thousands of small objects
+    (a :class:`~vaerested.services.protection.Cell` per centre and day), none
+    of them in a reference cycle; the collector would scan the growing heap
+    again and again (4/5 of the time of making them). Reference counting still
+    frees everything; the collector resumes after the page or file is made,
+    when its tables are gone (if it ran before: a concurrent request that
+    paused it first turns it back on).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _build(
     report: str, form: PeriodForm, *, pictures: bool = True
 ) -> tuple[list[Table], list[Table], dict, cache.CacheState] | None:
@@ -243,6 +292,7 @@ def _build(
     return raw, shown, extras, state
 
 
+@_gc_paused()
 def _page(report: str, **context) -> tuple[str, int]:
     form = _period_form()
     built = _build(report, form)
@@ -300,9 +350,7 @@ def _print_header(report: str, form: PeriodForm) -> PrintHeader:
 
 def _visits_context(raw: list[Table], shown: list[Table], page: PageRequest) -> dict:
     """Return the visits page's chart: visits per day, every day of the span."""
-    per_day: dict[str, int] = {}
-    for row in raw[0].rows:
-        per_day[row["date"]] = per_day.get(row["date"], 0) + row["visits"]
+    per_day = sum_cells_by((row["date"], row["visits"]) for row in raw[0].rows)
     days = []
     if per_day:  # every day from the first to the last visit, gaps as 0
         first, last = (date.fromisoformat(d) for d in (min(per_day), max(per_day)))
@@ -425,6 +473,7 @@ def recompute():
 
 @bp.route("/download")
 @role_required(Role.LEADER)
+@_gc_paused()
 def download():
     """Send one report file for the chosen period, suppressed, in the chosen format."""
     report = request.args.get("report", "visits")

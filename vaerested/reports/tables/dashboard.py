@@ -51,6 +51,7 @@ from datetime import date, timedelta
 from vaerested.models import AgeBand, FirstCame, Gender, Housing
 from vaerested.services import partial_periods
 from vaerested.services.coverage import natural_key
+from vaerested.services.protection import Cell
 from vaerested.services.suppression import is_suppressed, suppress
 
 CENTRE_COLUMNS = [
@@ -197,12 +198,34 @@ def _rank(first_came: str | None) -> int:
     return values.index(first_came) if first_came in values else len(values)
 
 
+def sum_cells_by(items) -> dict:
+    """Return ``key -> the sum of its counts`` from ``(key, count)`` pairs.
+
+    The same as adding them one by one (cells add up to a cell, keys and all;
+    a plain int among them gives a plain int), with one :class:`Cell` per key
+    instead of one per addition: a national year has 146,000 centre days.
+    """
+    totals: dict = {}
+    for key, n in items:
+        total = totals.get(key)
+        if total is None:
+            total = totals[key] = [0, 0, True]
+        total[0] += int(n)
+        if isinstance(n, Cell):
+            total[1] += n.key
+        elif n != 0:
+            total[2] = False
+    return {
+        key: Cell(n, cell_key) if keyed else n
+        for key, (n, cell_key, keyed) in totals.items()
+    }
+
+
 def _centre_rows(listed: dict, daily: list) -> list[dict]:
     days: dict[int, set] = {}
-    counts: dict[int, int] = {}
-    for day, centre_id, n, _cards in daily:
+    for day, centre_id, _n, _cards in daily:
         days.setdefault(centre_id, set()).add(day)
-        counts[centre_id] = counts.get(centre_id, 0) + n
+    counts = sum_cells_by((centre_id, n) for _day, centre_id, n, _cards in daily)
     rows = []
     for centre_id, c in sorted(listed.items(), key=lambda item: item[1].slug):
         row = {
@@ -222,11 +245,11 @@ def _district_rows(listed: dict, daily: list) -> list[dict]:
         members.setdefault(c.district_code, []).append(c)
     district_of = {centre_id: c.district_code for centre_id, c in listed.items()}
     days: dict[str, set] = {}
-    counts: dict[str, int] = {}
-    for day, centre_id, n, _cards in daily:
-        code = district_of[centre_id]
-        days.setdefault(code, set()).add(day)
-        counts[code] = counts.get(code, 0) + n
+    for day, centre_id, _n, _cards in daily:
+        days.setdefault(district_of[centre_id], set()).add(day)
+    counts = sum_cells_by(
+        (district_of[centre_id], n) for _day, centre_id, n, _c in daily
+    )
     rows = []
     for code in sorted(members, key=natural_key):
         typical = [c.typical_daily_users for c in members[code]]
@@ -248,10 +271,13 @@ def week_of(day: date) -> date:
 
 
 def _week_rows(listed: dict, daily: list, start: date, end: date) -> list[dict]:
-    counts: dict[tuple[date, int], int] = {}
-    for day, centre_id, n, _cards in daily:
-        key = (week_of(day), centre_id)
-        counts[key] = counts.get(key, 0) + n
+    monday: dict[date, date] = {}  # a year has 365 days, not 146,000
+    for day, _centre_id, _n, _cards in daily:
+        if day not in monday:
+            monday[day] = week_of(day)
+    counts = sum_cells_by(
+        ((monday[day], centre_id), n) for day, centre_id, n, _cards in daily
+    )
     rows = [
         {
             "week": week.isoformat(),

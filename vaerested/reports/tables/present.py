@@ -22,8 +22,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
+from babel import Locale
 from babel.dates import format_skeleton
+from babel.numbers import format_decimal as babel_format_decimal
+from babel.numbers import get_group_symbol, get_minus_sign_symbol
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -257,6 +261,29 @@ def _date(value: object) -> date | None:
     return None
 
 
+#: Whole numbers :func:`_int_writer` checks its fast path against, per locale.
+_INT_PROBES = (0, 7, -7, 999, 1000, -1234, 12345, 999999, 1234567, -98765432)
+
+
+@cache
+def _int_writer(locale: Locale):
+    """Return a function writing a whole number as Babel's ``#,##0`` does in
+    ``locale``, a few times faster (a page of a national matrix writes tens
+    of thousands): Python's grouping with the locale's symbols, used only when it
+    writes the probes exactly as Babel does; else Babel itself."""
+    group, minus = get_group_symbol(locale), get_minus_sign_symbol(locale)
+
+    def fast(number: int) -> str:
+        written = f"{abs(number):,}".replace(",", group)
+        return minus + written if number < 0 else written
+
+    def slow(number: int) -> str:
+        return babel_format_decimal(number, "#,##0", locale=locale)
+
+    same = all(fast(n) == slow(n) for n in _INT_PROBES)
+    return fast if same else slow
+
+
 def format_value(value: object, kind: str | None, digits: int | None = None) -> str:
     """Return ``value`` written for the current locale as a ``kind``.
 
@@ -273,7 +300,10 @@ def format_value(value: object, kind: str | None, digits: int | None = None) -> 
         if number is None:
             return str(value)
         if kind == "int" and float(number).is_integer():
-            return format_decimal(int(number), "#,##0")
+            locale = get_locale()
+            if locale is None:  # no app context: Babel's default locale
+                return format_decimal(int(number), "#,##0")
+            return _int_writer(locale)(int(number))
         places = (
             (PERCENT_DECIMALS if kind == "percent" else 2) if digits is None else digits
         )
