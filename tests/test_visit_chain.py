@@ -117,7 +117,9 @@ def _world(app, db):
     centres = db.session.scalars(select(Centre).order_by(Centre.id)).all()
     if not centres:
         centres = [create_centre(slug=slug) for slug in SLUGS]
-        made = [create_card(centres[0], record_key=(37 * n + 11) % KEYS) for n in range(6)]
+        made = [
+            create_card(centres[0], record_key=(37 * n + 11) % KEYS) for n in range(6)
+        ]
         app.extensions["test_card_codes"] = {c.id: c.code for c in made}
         db.session.commit()
     db.session.execute(delete(Visit))
@@ -261,8 +263,11 @@ def test_scans_in_any_arrival_order(app, db, scans, rnd):
 
 @SETTINGS
 @given(
-    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 2), st.integers(0, 200)),
-             min_size=2, max_size=40),
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 2), st.integers(0, 200)),
+        min_size=2,
+        max_size=40,
+    ),
     st.randoms(use_true_random=False),
 )
 def test_multi_row_statements(app, db, rows, rnd):

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic reads metadata from here)."""
 
+from vaerested.models import visit_chain  # noqa: F401  (its triggers' DDL)
 from vaerested.models.activities import (
     Activity,
     ActivityRule,
@@ -52,7 +53,6 @@ from vaerested.models.releases import (
 from vaerested.models.report_cache import ReportCacheEntry
 from vaerested.models.sessions import LoginCounter, StaffSession
 from vaerested.models.users import LoginAttempt, Role, StaffUser, staff_centres
-from vaerested.models import visit_chain  # noqa: F401  (its triggers' DDL)
 from vaerested.models.visit_days import VisitDay
 from vaerested.models.visits import Visit, VisitSource
 

@@ -326,8 +326,10 @@ def drop_trigger_statements(dialect: str) -> list[str]:
 def rebuild(conn, cards_where: str | None = None) -> None:
     """Recompute the chains on connection (or session) ``conn``; see
     :func:`rebuild_statements`."""
-    dialect = conn.get_bind().dialect.name if hasattr(conn, "get_bind") else (
-        conn.dialect.name
+    dialect = (
+        conn.get_bind().dialect.name
+        if hasattr(conn, "get_bind")
+        else (conn.dialect.name)
     )
     for statement in rebuild_statements(dialect, cards_where):
         conn.execute(text(statement))
