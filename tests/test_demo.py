@@ -2,7 +2,7 @@
 
 import math
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -339,6 +339,20 @@ def _snapshot(db) -> tuple[list, list]:
         ).order_by(Visit.id)
     ).all()
     return cards, visits
+
+
+def test_generated_chains_are_exact_and_kept_after(generated, db, app):
+    from tests.factories import create_visit
+    from tests.test_visit_chain import assert_exact
+
+    got = assert_exact(db)
+    assert sum(1 for prev in got.values() if prev[0] is not None) > 1000
+    # The triggers are back: a visit before every other moves the chains.
+    card = db.session.scalars(select(Card)).first()
+    centre = db.session.scalars(select(Centre)).first()
+    create_visit(centre, card, datetime(2000, 1, 3, 12, tzinfo=UTC))
+    db.session.commit()
+    assert_exact(db)
 
 
 def test_generate_is_repeatable_with_a_seed(generated, runner, db):

@@ -7,8 +7,9 @@ visits are anonymous tallies. A card is issued a few minutes before its first
 visit, at that visit's centre, and carries the coarse attributes its holder
 chose to tell (each unknown for about a third of the cards). Rows are inserted
 with Core ``executemany`` in batches, never as ORM objects: a million visits
-take well under a minute. The daily rollup's triggers are dropped for the bulk
-insert and the rollup recomputed after it, in the same transaction.
+take well under a minute. The triggers of the daily rollup and of the visits'
+chains are dropped for the bulk insert; the rollup and the new cards' chains
+are recomputed after it, in the same transaction.
 """
 
 import random
@@ -34,6 +35,7 @@ from vaerested.models import (
     Visit,
     VisitSource,
     centre_target_groups,
+    visit_chain,
     visit_days,
 )
 from vaerested.models.cards import AgeBand, FirstCame, Gender, Housing
@@ -217,7 +219,10 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
     dialect = db.session.get_bind().dialect.name
     for statement in visit_days.drop_trigger_statements(dialect):
         db.session.execute(text(statement))
+    for statement in visit_chain.drop_trigger_statements(dialect):
+        db.session.execute(text(statement))
     next_card = (db.session.scalar(select(func.max(Card.id))) or 0) + 1
+    first_new_card = next_card
     left = n_card_visits
     while left > 0:
         home = rng.choices(centre_ids, weights)[0]
@@ -320,6 +325,10 @@ def generate(n_visits: int, days: int, seed: int | None) -> None:
     demo_volunteers.add_outreach(db.session, seed)
     visit_days.rebuild(db.session)
     for statement in visit_days.trigger_statements(dialect):
+        db.session.execute(text(statement))
+    # Only new cards got card visits (tallies have no chain).
+    visit_chain.rebuild(db.session, f"v.card_id >= {int(first_new_card)}")
+    for statement in visit_chain.trigger_statements(dialect):
         db.session.execute(text(statement))
     if dialect == "postgresql":
         # Ids were given explicitly: move the sequence past them.

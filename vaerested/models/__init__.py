@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic reads metadata from here)."""
 
+from vaerested.models import visit_chain  # noqa: F401  (its triggers' DDL)
 from vaerested.models.activities import (
     Activity,
     ActivityRule,

@@ -5,7 +5,15 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vaerested.models.base import Base, UTCDateTime, utcnow
@@ -73,6 +81,12 @@ class Visit(Base):
     )
     #: When the server recorded the row (the tally undo window counts from here).
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Centre of the card's previous visit (time order, ties by centre slug);
+    #: NULL for its first visit and without a card. Kept by triggers
+    #: (vaerested.models.visit_chain), never written by the application.
+    prev_centre_id: Mapped[int | None] = mapped_column(Integer)
+    #: Local day of that previous visit (NULL with ``prev_centre_id``).
+    prev_visit_date: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         UniqueConstraint("card_id", "centre_id", "visit_date"),
@@ -88,6 +102,19 @@ class Visit(Base):
             "record_key",
             "visited_dt",
             "home_district_id",
+        ),
+        # The transitions (a card visit whose previous visit was elsewhere),
+        # the period first: the mobility matrix reads only its range.
+        Index(
+            "ix_visits_transitions",
+            "visit_date",
+            "prev_visit_date",
+            "prev_centre_id",
+            "centre_id",
+            "card_id",
+            "record_key",
+            sqlite_where=text("prev_centre_id <> centre_id"),
+            postgresql_where=text("prev_centre_id <> centre_id"),
         ),
     )
 

@@ -493,11 +493,14 @@ def mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]) 
     """Return ``(from_id, to_id, cards, transitions)`` of every A -> B, A != B.
 
     Each card's visits in the period at every centre, ordered by time, ties
-    broken by centre slug, given as ``slug_ranks`` (centre id -> position in
-    Python's sort of the slugs, so the database's collation cannot change the
-    order). LAG gives each visit the centre of the card's previous visit.
-    Cards per cell are counted by grouping twice (hash aggregates) instead of
-    COUNT(DISTINCT).
+    broken by centre slug: consecutive visits of the period are the links of
+    the card's chain kept at write time (:mod:`vaerested.models.visit_chain`)
+    whose previous visit lies in the period too, so this is one grouping of
+    the period's transitions, read from the partial index
+    ``ix_visits_transitions``. The chain compares slugs bytewise, as Python
+    sorts them (``slug_ranks``, centre id -> position in that sort, only says
+    which centres exist). Cards per cell are counted by grouping twice (hash
+    aggregates) instead of COUNT(DISTINCT).
 
     The transitions are always those of the whole city (DOMAIN.md, "Filters
     and mobility"), computed once per period (one cache entry shared by every
@@ -506,49 +509,38 @@ def mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]) 
     """
     if not slug_ranks:
         return []
-    ranks = ",".join(f"{c}:{n}" for c, n in sorted(slug_ranks.items()))
     city = replace(scope, centre_ids=None)
     shown = None if scope.centre_ids is None else set(scope.centre_ids)
     return [
         (a, b, cell(n_cards, cards_k), cell(n, n_k))
         for a, b, n_cards, cards_k, n, n_k in cached_rows(
             session,
-            "mobility_matrix_k",
+            "mobility_matrix_p",
             city,
-            lambda: _mobility_matrix(session, city, slug_ranks),
-            extra=ranks,
+            lambda: _mobility_matrix(session, city),
         )
         if cell_shown(a, b, shown)
     ]
 
 
-def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int]):
-    rank = case(slug_ranks, value=visits.c.centre_id, else_=len(slug_ranks))
-    ordered = (
-        select(
-            visits.c.card_id,
-            visits.c.centre_id,
-            visits.c.record_key,
-            func.lag(visits.c.centre_id)
-            .over(partition_by=visits.c.card_id, order_by=(visits.c.visited_dt, rank))
-            .label("prev_id"),
-        )
-        .where(_card_visits_in_period(scope))
-        .subquery("ordered")
-    )
+def _mobility_matrix(session: Session, scope: Scope):
+    # The same terms as the partial index's WHERE (SQLite matches them
+    # literally); a previous visit's day is never after its visit's.
     steps = (
         select(
-            ordered.c.card_id,
-            ordered.c.prev_id,
-            ordered.c.centre_id,
+            visits.c.card_id,
+            visits.c.prev_centre_id,
+            visits.c.centre_id,
             func.count().label("n"),
-            func.sum(ordered.c.record_key).label("n_k"),
+            func.sum(visits.c.record_key).label("n_k"),
         )
         .where(
-            ordered.c.prev_id.is_not(None),
-            ordered.c.prev_id != ordered.c.centre_id,
+            visits.c.visit_date >= scope.start,
+            visits.c.visit_date <= scope.end,
+            visits.c.prev_visit_date >= scope.start,
+            visits.c.prev_centre_id != visits.c.centre_id,
         )
-        .group_by(ordered.c.card_id, ordered.c.prev_id, ordered.c.centre_id)
+        .group_by(visits.c.card_id, visits.c.prev_centre_id, visits.c.centre_id)
         .subquery("steps")
     )
     # A transition's record key is its destination visit's; a card's, the card's.
@@ -556,7 +548,7 @@ def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int])
         (a, b, n_cards, int(c_k or 0) % KEYS, int(n), int(n_k or 0) % KEYS)
         for a, b, n_cards, c_k, n, n_k in session.execute(
             select(
-                steps.c.prev_id,
+                steps.c.prev_centre_id,
                 steps.c.centre_id,
                 func.count().label("cards"),
                 func.sum(cards.c.record_key).label("cards_k"),
@@ -564,7 +556,7 @@ def _mobility_matrix(session: Session, scope: Scope, slug_ranks: dict[int, int])
                 func.sum(steps.c.n_k).label("transitions_k"),
             )
             .join(cards, cards.c.id == steps.c.card_id)
-            .group_by(steps.c.prev_id, steps.c.centre_id)
+            .group_by(steps.c.prev_centre_id, steps.c.centre_id)
         )
     ]
 
