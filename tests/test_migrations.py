@@ -1,5 +1,7 @@
 """``flask db upgrade`` on an empty database creates exactly the models' schema."""
 
+import re
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,7 +12,7 @@ from tests.conftest import POSTGRES_URL
 from vaerested import create_app
 from vaerested.database import normalise_database_url
 from vaerested.extensions import db
-from vaerested.models import Base
+from vaerested.models import Base, visit_chain, visit_days
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -33,6 +35,34 @@ def empty_database_url(request, tmp_path):
     admin.dispose()
 
 
+def trigger_names(conn) -> set[str]:
+    """Return the names of the triggers in the database ``conn`` is on."""
+    if conn.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = (
+            "SELECT tgname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid"
+            " JOIN pg_namespace n ON n.oid = relnamespace"
+            " WHERE NOT tgisinternal AND n.nspname = current_schema()"
+        )
+    return {name for (name,) in conn.exec_driver_sql(query)}
+
+
+def model_trigger_names(dialect: str) -> set[str]:
+    """Return the names of the triggers the models create on ``dialect``."""
+    statements = [
+        *visit_days.trigger_statements(dialect),
+        *visit_chain.trigger_statements(dialect),
+    ]
+    names = {
+        m.group(1)
+        for s in statements
+        for m in re.finditer(r"CREATE\s+TRIGGER\s+(\w+)", s, re.I)
+    }
+    assert names  # the models do keep triggers
+    return names
+
+
 def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("VAERESTED_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(
@@ -50,6 +80,10 @@ def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path, monkeyp
             )
             diff = compare_metadata(context, Base.metadata)
         assert diff == []
+        # The triggers the models keep (visit-day rollup, visit chain) are all
+        # there: SQLite's batch mode re-creates a table without its triggers.
+        with db.engine.connect() as conn:
+            assert trigger_names(conn) == model_trigger_names(conn.dialect.name)
         # And the migrations can be walked back to nothing.
         downgrade(revision="base")
         with db.engine.connect() as conn:

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
+from vaerested.migration_support import sqlite_triggers_kept
+
 # revision identifiers, used by Alembic.
 revision = "f18b3c4d5e6a"
 down_revision = "f17a1c2d3e4f"
@@ -53,7 +55,11 @@ def _housing_type(values):
 def _replace_check(values):
     condition = "housing IN (" + ", ".join(f"'{v}'" for v in values) + ")"
     for table in TABLES:
-        with op.batch_alter_table(table) as batch_op:
+        # SQLite's batch mode re-creates the table: keep its triggers.
+        with (
+            sqlite_triggers_kept(op.get_bind(), table),
+            op.batch_alter_table(table) as batch_op,
+        ):
             batch_op.drop_constraint(op.f(f"ck_{table}_housing"), type_="check")
             batch_op.create_check_constraint(op.f(f"ck_{table}_housing"), condition)
 

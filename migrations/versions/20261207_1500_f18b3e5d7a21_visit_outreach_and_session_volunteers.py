@@ -13,6 +13,8 @@ a session may be recorded as a volunteer there (``is_volunteer``).
 import sqlalchemy as sa
 from alembic import op
 
+from vaerested.migration_support import sqlite_triggers_kept
+
 # revision identifiers, used by Alembic.
 revision = "f18b3e5d7a21"
 down_revision = "f18b3c4d5e6a"
@@ -23,7 +25,11 @@ OUTREACH = ("street_worker", "home_guide", "skp", "other")
 
 
 def upgrade():
-    with op.batch_alter_table("visits", schema=None) as batch_op:
+    # SQLite's batch mode re-creates the table: keep its triggers.
+    with (
+        sqlite_triggers_kept(op.get_bind(), "visits"),
+        op.batch_alter_table("visits", schema=None) as batch_op,
+    ):
         batch_op.add_column(
             sa.Column(
                 "outreach",
@@ -48,6 +54,9 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("session_scans", schema=None) as batch_op:
         batch_op.drop_column("is_volunteer")
-    with op.batch_alter_table("visits", schema=None) as batch_op:
+    with (
+        sqlite_triggers_kept(op.get_bind(), "visits"),
+        op.batch_alter_table("visits", schema=None) as batch_op,
+    ):
         batch_op.drop_constraint(op.f("ck_visits_outreach"), type_="check")
         batch_op.drop_column("outreach")
