@@ -1,7 +1,7 @@
 """visits keep their card's previous visit (centre, day), kept by triggers
 
 Revision ID: f18c2b7a9d15
-Revises: f17a1c2d3e4f
+Revises: f18b3e5d7a21
 Create Date: 2026-12-07 15:00:00
 
 Adds ``visits.prev_centre_id`` and ``visits.prev_visit_date``, fills them with
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f18c2b7a9d15'
-down_revision = 'f17a1c2d3e4f'
+down_revision = 'f18b3e5d7a21'
 branch_labels = None
 depends_on = None
 
