@@ -31,6 +31,7 @@
     this.housingCode = code;
     panel.querySelector('[data-role="housing-status"]').textContent = "";
     panel.querySelectorAll("[data-housing]").forEach(function (b) { b.disabled = false; });
+    panel.querySelector("details").open = false;  // folded again for each scan
     panel.hidden = false;
     clearTimeout(this.housingTimer);
     this.housingTimer = setTimeout(function () { self.endHousing(); }, OFFER_MS);

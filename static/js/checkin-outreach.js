@@ -37,6 +37,7 @@
     });
     this.el("outreach-status").textContent = "";
     box.removeAttribute("data-saved");
+    box.querySelector("details").open = false;  // folded again for each scan
     box.hidden = false;
     clearTimeout(this.outreachTimer);
     this.outreachTimer = setTimeout(function () { self.closeOutreach(); }, OPEN_MS);

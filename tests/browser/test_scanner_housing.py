@@ -40,7 +40,10 @@ def test_tap_a_housing_situation_after_a_scan(page, live_server, db, world):  # 
     wedge(page, first)
     expect(page.get_by_test_id("feedback-text")).to_have_text(WELCOME)
     expect(panel).to_be_visible()
-    expect(panel.get_by_role("heading")).to_contain_text("Boligsituation?")
+    expect(page.get_by_test_id("housing-open")).to_contain_text("Boligsituation?")
+    # Folded: the question only, one tap opens the choices.
+    expect(page.get_by_test_id("housing-transitional")).to_be_hidden()
+    page.get_by_test_id("housing-open").click()
     assert "Hjemløs (uden nærmere angivelse)" not in panel.inner_text()  # legacy
     page.get_by_test_id("housing-transitional").click()
     expect(panel).to_have_attribute("data-saved", "transitional")
@@ -53,11 +56,14 @@ def test_tap_a_housing_situation_after_a_scan(page, live_server, db, world):  # 
     wedge(page, second)
     expect(page.get_by_test_id("feedback-text")).to_have_text(WELCOME)
     expect(panel).to_be_visible()
+    expect(page.get_by_test_id("housing-own_home")).to_be_hidden()  # folded again
+    page.get_by_test_id("housing-open").click()
     page.get_by_test_id("housing-own_home").focus()
     page.keyboard.type(first, delay=5)
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("feedback-text")).to_have_text(ALREADY)
     assert visits(db) == 2
+    page.get_by_test_id("housing-open").click()  # folded again for that scan
     page.get_by_test_id("housing-skip").click()
     expect(panel).to_be_hidden()
     expect(page.get_by_test_id("code-input")).to_be_focused()
@@ -66,6 +72,7 @@ def test_tap_a_housing_situation_after_a_scan(page, live_server, db, world):  # 
     # The same holder again today, now in an own home: the day's statement is replaced.
     wedge(page, first)
     expect(page.get_by_test_id("feedback-text")).to_have_text(ALREADY)
+    page.get_by_test_id("housing-open").click()
     page.get_by_test_id("housing-own_home").click()
     expect(panel).to_have_attribute("data-saved", "own_home")
     assert stated(db) == [(world["cards"][0].id, Housing.OWN_HOME)]

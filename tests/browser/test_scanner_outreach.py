@@ -31,6 +31,8 @@ def test_tap_an_outreach_choice_after_a_scan(page, live_server, db, world):  # n
     expect(box).to_contain_text("Kom med opsøgende medarbejder?")
     expect(page.get_by_test_id("code-input")).to_be_focused()  # never blocks
 
+    expect(page.get_by_test_id("outreach-street_worker")).to_be_hidden()  # folded
+    page.get_by_test_id("outreach-open").click()
     page.get_by_test_id("outreach-street_worker").click()
     expect(page.get_by_test_id("outreach-status")).to_contain_text("Gemt")
     expect(box).to_have_attribute("data-saved", "street_worker")
@@ -49,6 +51,7 @@ def test_tap_an_outreach_choice_after_a_scan(page, live_server, db, world):  # n
 
     # Keyboard: Tab to a choice, Enter answers, for the second card only (a
     # space is kept from the buttons: a scanner's text must not press them).
+    page.get_by_test_id("outreach-open").click()
     page.get_by_test_id("outreach-home_guide").focus()
     page.keyboard.press("Enter")
     expect(box).to_have_attribute("data-saved", "home_guide")
