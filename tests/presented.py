@@ -7,6 +7,9 @@ labels, centre and district names, numbers and dates in the page's locale
 that every page cell is its file's cell.
 """
 
+import csv
+import io
+
 from flask import current_app
 from flask_babel import force_locale
 
@@ -39,3 +42,15 @@ def shown_rows(
 def shown(table: str, column: str, value, locale: str = "da") -> str:
     """Return one cell of ``table`` as its page shows it in ``locale``."""
     return shown_rows(table, [[value]], locale, [column])[0][0]
+
+
+def download_rows(client, report: str, table: str, args: str) -> list[list[str]]:
+    """Return the data rows of ``table``'s protected CSV download of ``report``
+    (``args``: the period and filters as a query string), without its header
+    and its closing protection note."""
+    url = f"/reports/download?report={report}&format=csv&table={table}&{args}"
+    response = client.get(url)
+    assert response.status_code == 200, url
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[-1][0].startswith("# ")  # a protected file ends with its note
+    return rows[1:-1]

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import create_activity, create_card, create_centre, create_district
-from tests.presented import shown_rows
+from tests.presented import download_rows, shown_rows
 from tests.views.test_reports_pages import table_rows
 from vaerested.extensions import db as _db
 from vaerested.models import (
@@ -217,21 +217,12 @@ def test_protected_at_default_min_cell(app, db, world):
 PERIOD = f"start={START.isoformat()}&end={END.isoformat()}"
 
 
-def _csv(client, table: str, args: str) -> list[list[str]]:
-    response = client.get(
-        f"/reports/download?report=courses&format=csv&table={table}&{args}"
-    )
-    assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    return [r for r in rows[1:] if r and not r[0].startswith("#")]
-
-
 def test_page_shows_the_file_rows(app, client, auth, db, world):
     auth.login_as("admin")
     response = client.get(f"/reports/courses?{PERIOD}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    rows = _csv(client, "courses", PERIOD)
+    rows = download_rows(client, "courses", "courses", PERIOD)
     assert rows and table_rows(html, "courses") == shown_rows("courses", rows)
     assert 'data-testid="protection-note"' in html
     assert "BIF-" not in html and "style=" not in html
@@ -251,7 +242,10 @@ def test_leader_sees_only_own_centre(app, client, auth, db, world):
     html = client.get(f"/reports/courses?{PERIOD}").get_data(as_text=True)
     rows = table_rows(html, "courses")
     assert rows and {r[1] for r in rows} == {world["b"].name}
-    got = {(r[0], r[1], int(r[2])): r[5:] for r in _csv(client, "courses", PERIOD)}
+    got = {
+        (r[0], r[1], int(r[2])): r[5:]
+        for r in download_rows(client, "courses", "courses", PERIOD)
+    }
     want = {
         k: [str(_protected(n, key, 5)) for n, key in (cells[c] for c in COUNTS)]
         for k, cells in expected(db, slugs={"b"}).items()

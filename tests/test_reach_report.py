@@ -25,7 +25,7 @@ from tests.factories import (
     create_target_group,
     create_visit,
 )
-from tests.presented import shown_rows
+from tests.presented import download_rows, shown_rows
 from tests.views.test_reports_pages import table_rows
 from vaerested.models import AgeBand, Card, Centre, District, Gender, Visit, VisitSource
 from vaerested.reports.tables.build import REPORTS, build_report
@@ -310,15 +310,6 @@ def test_dashboard_share_empty_when_suppressed(app, db):
     assert rows[("young", "other")]["group_share"] == ""  # no known visits
 
 
-def _csv(client, table: str, args: str) -> list[list[str]]:
-    url = f"/reports/download?report=reach&format=csv&table={table}&{args}"
-    response = client.get(url)
-    assert response.status_code == 200, url
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[-1][0].startswith("# ")  # a protected file ends with its note
-    return rows[1:-1]
-
-
 PERIOD = f"start={START.isoformat()}&end={END.isoformat()}"
 
 
@@ -329,9 +320,9 @@ def test_page_shows_the_downloads_and_charts(app, client, auth, db, world):
     html = response.get_data(as_text=True)
     for name in REPORTS["reach"]:
         # The page shows the file's rows as a person reads them (Danish).
-        assert table_rows(html, name) == shown_rows(name, _csv(client, name, PERIOD)), (
-            name
-        )
+        assert table_rows(html, name) == shown_rows(
+            name, download_rows(client, "reach", name, PERIOD)
+        ), name
     assert 'data-testid="protection-note"' in html
     for chart in ("age_band-chart", "gender-chart"):
         assert f'data-testid="{chart}"' in html
@@ -371,7 +362,8 @@ def test_leader_sees_only_own_centre(app, client, auth, db, world):
     # The district rows count only the leader's centre, whatever the filter.
     figures = expected(db, START, END, {"a"})["district"]
     got = {
-        (r[0], r[1], r[2], r[3]): r[4] for r in _csv(client, "reach_districts", PERIOD)
+        (r[0], r[1], r[2], r[3]): r[4]
+        for r in download_rows(client, "reach", "reach_districts", PERIOD)
     }
     assert got == {
         k: str(_protected(n, nk, 5)) for k, (n, _c, nk, _ck) in figures.items()
@@ -380,7 +372,9 @@ def test_leader_sees_only_own_centre(app, client, auth, db, world):
         html = client.get(f"/reports/reach?{args}").get_data(as_text=True)
         shown = [r for r in table_rows(html, "reach_centres") if len(r) > 1]
         assert {r[1] for r in shown} <= {world["a"].name}
-        assert {r[1] for r in _csv(client, "reach_centres", args)} <= {"a"}
+        assert {
+            r[1] for r in download_rows(client, "reach", "reach_centres", args)
+        } <= {"a"}
     assert client.get(f"/reports/reach?{PERIOD}&centre=b").status_code == 403
     url = f"/reports/download?report=reach&format=csv&{PERIOD}&centre=c"
     assert client.get(url).status_code == 403

@@ -31,7 +31,7 @@ from tests.factories import (
     create_session,
     create_visit,
 )
-from tests.presented import shown_rows
+from tests.presented import download_rows, shown_rows
 from tests.views.test_reports_pages import table_rows
 from vaerested.models import (
     Activity,
@@ -303,22 +303,13 @@ def test_protected_at_default_min_cell(app, db, world):
 PERIOD = f"start={START.isoformat()}&end={END.isoformat()}"
 
 
-def _csv(client, table: str, args: str) -> list[list[str]]:
-    response = client.get(
-        f"/reports/download?report=volunteers&format=csv&table={table}&{args}"
-    )
-    assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    return [r for r in rows[1:] if r and not r[0].startswith("#")]
-
-
 def test_page_shows_the_file_rows(app, client, auth, db, world):
     auth.login_as("admin")
     response = client.get(f"/reports/volunteers?{PERIOD}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for table in REPORTS["volunteers"]:
-        rows = _csv(client, table, PERIOD)
+        rows = download_rows(client, "volunteers", table, PERIOD)
         assert rows and table_rows(html, table) == shown_rows(table, rows)
     assert 'data-testid="protection-note"' in html
     index = client.get("/reports/").get_data(as_text=True)
@@ -332,7 +323,10 @@ def test_page_shows_the_file_rows(app, client, auth, db, world):
 
 def test_leader_sees_only_own_centre(app, client, auth, db, world):
     auth.login_as("leader", centres=[world["b"]])
-    got = {tuple(r[:1]): r[2:] for r in _csv(client, "volunteers", PERIOD)}
+    got = {
+        tuple(r[:1]): r[2:]
+        for r in download_rows(client, "volunteers", "volunteers", PERIOD)
+    }
     want = {
         k: [str(_protected(n, key, 5)) for n, key in (cells[c] for c in VOL_COUNTS)]
         for k, cells in expected(db, slugs={"b"})["volunteers"].items()

@@ -1,12 +1,11 @@
 """The dashboard page: same numbers as the downloads, charts, scopes, bad input."""
 
-import csv
 import io
 import re
 
 import pytest
 
-from tests.presented import shown_rows
+from tests.presented import download_rows, shown_rows
 from tests.test_dashboard_report import dashboard_world
 from tests.views.test_reports_pages import table_rows
 from vaerested.reports.tables.build import REPORTS
@@ -15,12 +14,7 @@ PERIOD = "start=2024-02-26&end=2024-03-10"
 
 
 def csv_rows(client, table: str, args: str = PERIOD) -> list[list[str]]:
-    url = f"/reports/download?report=dashboard&format=csv&table={table}&{args}"
-    response = client.get(url)
-    assert response.status_code == 200, url
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[-1][0].startswith("# ")  # a protected file ends with its note
-    return rows[1:-1]
+    return download_rows(client, "dashboard", table, args)
 
 
 def figure(html: str, key: str) -> str:

@@ -1,14 +1,12 @@
 """The FLOW report's page, downloads, access, scheduled export and command; the
 dashboard's FLOW trend; the scanner's housing tap markup."""
 
-import csv
-import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.presented import shown_rows
+from tests.presented import download_rows, shown_rows
 from tests.test_flow_report import (  # noqa: F401  (fixture)
     COUNTS,
     END,
@@ -22,22 +20,13 @@ from tests.views.test_reports_pages import table_rows
 PERIOD = f"start={START.isoformat()}&end={END.isoformat()}"
 
 
-def _csv(client, table: str, args: str) -> list[list[str]]:
-    response = client.get(
-        f"/reports/download?report=flow&format=csv&table={table}&{args}"
-    )
-    assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    return [r for r in rows[1:] if r and not r[0].startswith("#")]
-
-
 def test_page_shows_the_file_rows(app, client, auth, db, world):  # noqa: F811
     auth.login_as("admin")
     response = client.get(f"/reports/flow?{PERIOD}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for table in ("flow", "flow_months"):
-        rows = _csv(client, table, PERIOD)
+        rows = download_rows(client, "flow", table, PERIOD)
         assert rows and table_rows(html, table) == shown_rows(table, rows)
     assert 'data-testid="protection-note"' in html
     assert 'data-testid="flow-chart"' in html and "style=" not in html
@@ -56,12 +45,12 @@ def test_leader_sees_only_own_centre(app, client, auth, db, world):  # noqa: F81
     rows = table_rows(html, "flow")
     assert rows and {r[1] for r in rows} == {world["b"].name}
     per_centre, per_month = expected(db, slugs={"b"})
-    got = {(r[0], r[1]): r[2:] for r in _csv(client, "flow", PERIOD)}
+    got = {(r[0], r[1]): r[2:] for r in download_rows(client, "flow", "flow", PERIOD)}
     assert got == {
         k: [str(_protected(n, key, 5)) for n, key in (cells[c] for c in COUNTS)]
         for k, cells in per_centre.items()
     }
-    got = {r[0]: r[1:] for r in _csv(client, "flow_months", PERIOD)}
+    got = {r[0]: r[1:] for r in download_rows(client, "flow", "flow_months", PERIOD)}
     assert got == {
         k: [str(_protected(n, key, 5)) for n, key in (cells[c] for c in COUNTS)]
         for k, cells in per_month.items()
@@ -82,7 +71,7 @@ def test_dashboard_shows_the_flow_trend(app, client, auth, db, world):  # noqa: 
     auth.login_as("admin")
     html = client.get(f"/reports/dashboard?{PERIOD}").get_data(as_text=True)
     assert 'id="flow-title"' in html
-    rows = _csv(client, "flow_months", PERIOD)
+    rows = download_rows(client, "flow", "flow_months", PERIOD)
     assert table_rows(html, "flow_months") == shown_rows("flow_months", rows)
 
 
