@@ -54,3 +54,32 @@ def download_rows(client, report: str, table: str, args: str) -> list[list[str]]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[-1][0].startswith("# ")  # a protected file ends with its note
     return rows[1:-1]
+
+
+def run_schedule(app, monkeypatch, report: str, cadence: str, now):
+    """Create a CSV schedule of ``report`` (min-cell 5, due on day 2), run the
+    export tick at ``now`` and return its one succeeded run."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from vaerested.exports import jobs
+    from vaerested.models import ExportRun, ExportSchedule, RunStatus
+
+    monkeypatch.setattr(jobs, "utcnow", lambda: now)
+    db.session.add(
+        ExportSchedule(
+            name=f"{report} {cadence}",
+            report=report,
+            format="csv",
+            cadence=cadence,
+            day_of_month=2,
+            min_cell=5,
+            created_dt=datetime(2024, 3, 1, tzinfo=UTC),
+        )
+    )
+    db.session.commit()
+    assert jobs.run_export_tick(app)["succeeded"] == 1
+    [run] = db.session.scalars(select(ExportRun)).all()
+    assert run.status is RunStatus.SUCCEEDED
+    return run

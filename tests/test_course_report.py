@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import create_activity, create_card, create_centre, create_district
-from tests.presented import download_rows, shown_rows
+from tests.presented import download_rows, run_schedule, shown_rows
 from tests.views.test_reports_pages import table_rows
 from vaerested.extensions import db as _db
 from vaerested.models import (
@@ -280,26 +280,9 @@ def test_scheduled_export(app, db, world, monkeypatch):
     the file the job centre receives."""
     from pathlib import Path
 
-    from vaerested.exports import jobs
-    from vaerested.exports.jobs import run_export_tick
-    from vaerested.models import ExportRun, ExportSchedule, RunStatus
-
-    monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2024, 7, 3, 10, tzinfo=UTC))
-    db.session.add(
-        ExportSchedule(
-            name="Courses for the job centre",
-            report="courses",
-            format="csv",
-            cadence="quarterly",
-            day_of_month=2,
-            min_cell=5,
-            created_dt=datetime(2024, 3, 1, tzinfo=UTC),
-        )
+    run = run_schedule(
+        app, monkeypatch, "courses", "quarterly", datetime(2024, 7, 3, 10, tzinfo=UTC)
     )
-    db.session.commit()
-    assert run_export_tick(app)["succeeded"] == 1
-    [run] = db.session.scalars(select(ExportRun)).all()
-    assert run.status is RunStatus.SUCCEEDED
     assert (run.period_start, run.period_end) == (date(2024, 4, 1), date(2024, 6, 30))
     assert [Path(f).name for f in run.files] == ["2024-04-01_2024-06-30_courses.csv"]
     path = Path(app.instance_path) / "exports" / run.files[0]

@@ -25,7 +25,7 @@ from tests.factories import (
     create_target_group,
     create_visit,
 )
-from tests.presented import download_rows, shown_rows
+from tests.presented import download_rows, run_schedule, shown_rows
 from tests.views.test_reports_pages import table_rows
 from vaerested.models import AgeBand, Card, Centre, District, Gender, Visit, VisitSource
 from vaerested.reports.tables.build import REPORTS, build_report
@@ -407,26 +407,9 @@ def test_scheduled_export(app, db, world, monkeypatch):
     """A monthly schedule of the reach report runs through the registry."""
     from pathlib import Path
 
-    from vaerested.exports import jobs
-    from vaerested.exports.jobs import run_export_tick
-    from vaerested.models import ExportRun, ExportSchedule, RunStatus
-
-    monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2024, 5, 3, 10, tzinfo=UTC))
-    db.session.add(
-        ExportSchedule(
-            name="Monthly reach",
-            report="reach",
-            format="csv",
-            cadence="monthly",
-            day_of_month=2,
-            min_cell=5,
-            created_dt=datetime(2024, 3, 1, tzinfo=UTC),
-        )
+    run = run_schedule(
+        app, monkeypatch, "reach", "monthly", datetime(2024, 5, 3, 10, tzinfo=UTC)
     )
-    db.session.commit()
-    assert run_export_tick(app)["succeeded"] == 1
-    [run] = db.session.scalars(select(ExportRun)).all()
-    assert run.status is RunStatus.SUCCEEDED
     assert (run.period_start, run.period_end) == (date(2024, 4, 1), date(2024, 4, 30))
     names = sorted(Path(f).name for f in run.files)
     assert names == [

@@ -31,7 +31,7 @@ from tests.factories import (
     create_session,
     create_visit,
 )
-from tests.presented import download_rows, shown_rows
+from tests.presented import download_rows, run_schedule, shown_rows
 from tests.views.test_reports_pages import table_rows
 from vaerested.models import (
     Activity,
@@ -370,26 +370,9 @@ def test_command_line_export(app, db, world, runner, tmp_path):
 def test_scheduled_export(app, db, world, monkeypatch):
     from pathlib import Path
 
-    from vaerested.exports import jobs
-    from vaerested.exports.jobs import run_export_tick
-    from vaerested.models import ExportRun, ExportSchedule, RunStatus
-
-    monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2024, 5, 3, 10, tzinfo=UTC))
-    db.session.add(
-        ExportSchedule(
-            name="Volunteers monthly",
-            report="volunteers",
-            format="csv",
-            cadence="monthly",
-            day_of_month=2,
-            min_cell=5,
-            created_dt=datetime(2024, 3, 1, tzinfo=UTC),
-        )
+    run = run_schedule(
+        app, monkeypatch, "volunteers", "monthly", datetime(2024, 5, 3, 10, tzinfo=UTC)
     )
-    db.session.commit()
-    assert run_export_tick(app)["succeeded"] == 1
-    [run] = db.session.scalars(select(ExportRun)).all()
-    assert run.status is RunStatus.SUCCEEDED
     assert sorted(Path(f).name for f in run.files) == [
         "2024-04-01_2024-04-30_outreach_arrivals.csv",
         "2024-04-01_2024-04-30_volunteers.csv",

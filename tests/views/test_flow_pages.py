@@ -4,9 +4,7 @@ dashboard's FLOW trend; the scanner's housing tap markup."""
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
-from tests.presented import download_rows, shown_rows
+from tests.presented import download_rows, run_schedule, shown_rows
 from tests.test_flow_report import (  # noqa: F401  (fixture)
     COUNTS,
     END,
@@ -76,26 +74,9 @@ def test_dashboard_shows_the_flow_trend(app, client, auth, db, world):  # noqa: 
 
 
 def test_scheduled_export_and_command(app, db, runner, tmp_path, monkeypatch, world):  # noqa: F811
-    from vaerested.exports import jobs
-    from vaerested.exports.jobs import run_export_tick
-    from vaerested.models import ExportRun, ExportSchedule, RunStatus
-
-    monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2024, 5, 3, 10, tzinfo=UTC))
-    db.session.add(
-        ExportSchedule(
-            name="FLOW monthly",
-            report="flow",
-            format="csv",
-            cadence="monthly",
-            day_of_month=2,
-            min_cell=5,
-            created_dt=datetime(2024, 3, 1, tzinfo=UTC),
-        )
+    run = run_schedule(
+        app, monkeypatch, "flow", "monthly", datetime(2024, 5, 3, 10, tzinfo=UTC)
     )
-    db.session.commit()
-    assert run_export_tick(app)["succeeded"] == 1
-    [run] = db.session.scalars(select(ExportRun)).all()
-    assert run.status is RunStatus.SUCCEEDED
     assert (run.period_start, run.period_end) == (date(2024, 4, 1), date(2024, 4, 30))
     names = [Path(f).name for f in run.files]
     assert names == [f"2024-04-01_2024-04-30_{t}.csv" for t in ("flow", "flow_months")]
