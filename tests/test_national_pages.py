@@ -229,3 +229,35 @@ def test_mobility_page_with_more_centres_than_the_heat_map_draws(
         line for line in download.splitlines()[1:] if line and not line.startswith("#")
     ]
     assert len(rows) == 45
+
+
+@pytest.mark.parametrize("report,table", [("visits", "visits"), ("reach", "reach_centres")])
+def test_page_protects_only_the_rows_it_lists(
+    app, client, auth, db, monkeypatch, report, table
+):
+    """Past the page's row limit a page lists the first rows of its file, with
+    the same protected figures, and says how many rows the file has; the
+    download still holds every row."""
+    from tests.presented import download_rows, shown_rows
+    from tests.views.test_reports_pages import table_rows
+    from vaerested.reports.pages import views
+
+    monkeypatch.setattr(views, "PAGE_ROWS", 7)
+    monkeypatch.setitem(app.jinja_env.globals, "PAGE_ROWS", 7)
+    centres = [create_centre(slug=f"p-{i}", name=f"P {i}") for i in range(3)]
+    rng = random.Random(7)
+    for day in range(1, 9):
+        for centre in centres:
+            for _ in range(rng.randrange(1, 9)):
+                card = create_card(centre, record_key=rng.randrange(256))
+                create_visit(
+                    centre, card, visited_dt=datetime(2024, 2, day, 11, tzinfo=UTC)
+                )
+    db.session.commit()
+    auth.login_as("admin")
+    period = "start=2024-02-01&end=2024-02-29"
+    html = client.get(f"/reports/{report}?{period}").get_data(as_text=True)
+    rows = download_rows(client, report, table, period)
+    assert len(rows) > 7
+    assert table_rows(html, table) == shown_rows(table, rows[:7])
+    assert f"of {len(rows)} rows" in html or f"af {len(rows)} rækker" in html

@@ -63,6 +63,7 @@ from vaerested.reports.tables.build import (
     resolve_scope,
 )
 from vaerested.reports.tables.dashboard import sum_cells_by
+from vaerested.reports.tables.table import PAGE_ROWS
 from vaerested.services.protection import protect
 
 #: Days in the default period (ending today); the warm-up job computes it ahead.
@@ -81,6 +82,12 @@ TITLES = {
     "volunteers": _l("Outreach and volunteering"),
 }
 
+#: Reports whose page shows its tables and nothing made from their protected
+#: rows: the page protects only the rows it lists (each row is protected on its
+#: own, so these are the same figures as the downloads'). A national year's
+#: visits table has 146,000 rows; the page lists 500.
+PAGE_LISTED_ONLY = frozenset({"visits", "reach", "courses", "volunteers"})
+
 # The coverage page's flows matrix (reports/_flows.html) is laid out here.
 bp.add_app_template_global(pictures.flows_matrix, "flows_matrix")
 # How report tables read (labels, names, locale formats), for every page with a
@@ -91,6 +98,7 @@ bp.add_app_template_global(present.display, "cell_text")
 bp.add_app_template_global(present.header, "column_label")
 bp.add_app_template_global(present.table_label, "table_label")
 bp.add_app_template_global(present.column_kind, "column_kind")
+bp.add_app_template_global(PAGE_ROWS, "PAGE_ROWS")
 
 
 class PeriodForm(BaseForm):
@@ -283,13 +291,23 @@ def _build(
                 district_code=district,
                 suppress=False,
             )
-            shown = protect_tables(raw, _min_cell())
+            listed = raw
+            if pictures and report in PAGE_LISTED_ONLY:
+                listed = [_listed(table) for table in raw]
+            shown = protect_tables(listed, _min_cell())
             extras = _HOOKS[report](raw, shown, page) if pictures else {}
             extras = {"names": page.names, **extras}
         except ReportError as error:
             form.district.errors = [*form.district.errors, str(error)]
             return None
     return raw, shown, extras, state
+
+
+def _listed(table: Table) -> Table:
+    """Return ``table`` with only the rows a page lists (and their total)."""
+    if len(table.rows) <= PAGE_ROWS:
+        return table
+    return replace(table, rows=table.rows[:PAGE_ROWS], total_rows=len(table.rows))
 
 
 @_gc_paused()

@@ -19,3 +19,10 @@ class Table:
     geometries: dict[str, dict] = field(default_factory=dict)
     #: The min-cell the counts are protected at (None: raw cells, 1: raw counts).
     min_cell: int | None = None
+    #: The rows the table has when ``rows`` holds only the first of them (a
+    #: page lists at most :data:`PAGE_ROWS`; None: ``rows`` is the whole table).
+    total_rows: int | None = None
+
+
+#: The most rows a page lists of one table (every row is in the downloads).
+PAGE_ROWS = 500
