@@ -57,6 +57,12 @@ class DefaultConfig:
     #: to disk, and at 64MB the mobility matrix's sort still does. Empty keeps
     #: the server's setting.
     REPORT_WORK_MEM = "128MB"
+    #: PostgreSQL only: whether a report's queries may be JIT-compiled
+    #: (``SET LOCAL jit``). Off: the planner's estimates for the reports'
+    #: correlated lookups pass the JIT threshold while the queries run in
+    #: tenths of a second, and compiling took 0.35 of the national dashboard's
+    #: 0.63 s housing query (issue 15). None keeps the server's setting.
+    REPORT_JIT: bool | None = False
 
     #: HMAC key for card codes (only the keyed hash of a code is stored). Empty
     #: means: read ``instance/card_hash_key``, generating it on first start.

@@ -31,8 +31,8 @@ from vaerested.reports.tables.dashboard import (
     UNKNOWN,
     VIEWS,
     sum_cells_by,
-    week_of,
 )
+from vaerested.reports.tables.dashboard_queries import week_of
 from vaerested.reports.tables.present import format_value
 from vaerested.services.mobility import months
 from vaerested.services.partial_periods import month_of, week_span

@@ -190,19 +190,30 @@ def build_report(
     check_input(name, start, end, min_cell)
     session = session or db.session
     scope = resolve_scope(session, start, end, centre_ids, district_code)
-    _report_memory(session)
+    _report_settings(session)
     tables = _BUILDERS[name](session, scope, district_code)
     return protect_tables(tables, min_cell) if suppress else tables
 
 
-def _report_memory(session: Session) -> None:
-    """Give this transaction's report queries ``REPORT_WORK_MEM`` on PostgreSQL.
+def _report_settings(session: Session) -> None:
+    """Give this transaction's report queries ``REPORT_WORK_MEM`` and
+    ``REPORT_JIT`` on PostgreSQL.
 
     ``set_config(…, true)`` is ``SET LOCAL``: it ends with the transaction.
     """
+    if session.get_bind().dialect.name != "postgresql":
+        return
     work_mem = current_app.config.get("REPORT_WORK_MEM")
-    if work_mem and session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.set_config("work_mem", str(work_mem), True)))
+    jit = current_app.config.get("REPORT_JIT")
+    settings = {}
+    if work_mem:
+        settings["work_mem"] = str(work_mem)
+    if jit is not None:
+        settings["jit"] = "on" if jit else "off"
+    if settings:
+        session.execute(
+            select(*(func.set_config(k, v, True) for k, v in settings.items()))
+        )
 
 
 def protect_tables(tables: list[Table], min_cell: int) -> list[Table]:

@@ -46,7 +46,7 @@ the ratios are recomputed from the raw counts by :data:`RATIO_ROWS`.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from vaerested.models import AgeBand, FirstCame, Gender, Housing
 from vaerested.services import partial_periods
@@ -148,22 +148,21 @@ def build_dashboard(session, scope, district_code) -> list:
     from vaerested.checkin.operations import local_tz
     from vaerested.models.base import utcnow
     from vaerested.reports.tables import dashboard_queries as dq
-    from vaerested.reports.tables import queries, reach
     from vaerested.reports.tables.table import Table
 
     tz = local_tz()
-    daily = queries.daily_visits(session, scope)
+    totals = dq.day_totals(session, scope)
     in_scope = None if scope.centre_ids is None else set(scope.centre_ids)
-    visited = {centre_id for _, centre_id, _, _ in daily}
+    visited = {centre_id for kind, centre_id, *_ in totals if kind == "centre"}
     listed = {
         c.id: c
         for c in dq.centre_rows(session)
         if (in_scope is None or c.id in in_scope) and (c.is_active or c.id in visited)
     }
     tables = {
-        "dashboard_centres": _centre_rows(listed, daily),
-        "dashboard_districts": _district_rows(listed, daily),
-        "dashboard_weeks": _week_rows(listed, daily, scope.start, scope.end),
+        "dashboard_centres": _centre_rows(listed, totals),
+        "dashboard_districts": _district_rows(listed, totals),
+        "dashboard_weeks": _week_rows(listed, totals, scope.start, scope.end),
         "new_cards": [
             {
                 "month": m,
@@ -181,7 +180,7 @@ def build_dashboard(session, scope, district_code) -> list:
         ),
         "dashboard_reach": _reach_rows(
             listed,
-            reach.reach_counts(session, scope),
+            dq.reach_visits(session, scope),
             dq.target_group_centres(session, list(REACH_GROUPS)),
         ),
     }
@@ -221,72 +220,60 @@ def sum_cells_by(items) -> dict:
     }
 
 
-def _centre_rows(listed: dict, daily: list) -> list[dict]:
-    days: dict[int, set] = {}
-    for day, centre_id, _n, _cards in daily:
-        days.setdefault(centre_id, set()).add(day)
-    counts = sum_cells_by((centre_id, n) for _day, centre_id, n, _cards in daily)
+def _centre_rows(listed: dict, totals: list) -> list[dict]:
+    found = {
+        centre_id: (days, n)
+        for kind, centre_id, _key, days, n in totals
+        if kind == "centre"
+    }
     rows = []
     for centre_id, c in sorted(listed.items(), key=lambda item: item[1].slug):
+        days, visits = found.get(centre_id, (0, 0))
         row = {
             "centre": c.slug,
             "district": c.district_code,
             "typical_daily_users": _or_empty(c.typical_daily_users),
-            "open_days": len(days.get(centre_id, ())),
-            "visits": counts.get(centre_id, 0),
+            "open_days": days,
+            "visits": visits,
         }
         rows.append(with_ratios(row, 1))
     return rows
 
 
-def _district_rows(listed: dict, daily: list) -> list[dict]:
+def _district_rows(listed: dict, totals: list) -> list[dict]:
     members: dict[str, list] = {}
     for c in listed.values():
         members.setdefault(c.district_code, []).append(c)
-    district_of = {centre_id: c.district_code for centre_id, c in listed.items()}
-    days: dict[str, set] = {}
-    for day, centre_id, _n, _cards in daily:
-        days.setdefault(district_of[centre_id], set()).add(day)
-    counts = sum_cells_by(
-        (district_of[centre_id], n) for _day, centre_id, n, _c in daily
-    )
+    found = {
+        code: (days, n) for kind, _c, code, days, n in totals if kind == "district"
+    }
     rows = []
     for code in sorted(members, key=natural_key):
         typical = [c.typical_daily_users for c in members[code]]
         known = [t for t in typical if t is not None]
+        days, visits = found.get(code, (0, 0))
         row = {
             "district": code,
             "centres": len(members[code]),
             "typical_daily_users": sum(known) if known else "",
-            "open_days": len(days.get(code, ())),
-            "visits": counts.get(code, 0),
+            "open_days": days,
+            "visits": visits,
         }
         rows.append(with_ratios(row, 1))
     return rows
 
 
-def week_of(day: date) -> date:
-    """Return the Monday of ``day``'s ISO week."""
-    return day - timedelta(days=day.weekday())
-
-
-def _week_rows(listed: dict, daily: list, start: date, end: date) -> list[dict]:
-    monday: dict[date, date] = {}  # a year has 365 days, not 146,000
-    for day, _centre_id, _n, _cards in daily:
-        if day not in monday:
-            monday[day] = week_of(day)
-    counts = sum_cells_by(
-        ((monday[day], centre_id), n) for day, centre_id, n, _cards in daily
-    )
+def _week_rows(listed: dict, totals: list, start: date, end: date) -> list[dict]:
     rows = [
         {
-            "week": week.isoformat(),
+            "week": week,
             "centre": listed[centre_id].slug,
             "district": listed[centre_id].district_code,
             "visits": n,
-            **partial_periods.week_span(week, start, end).columns(),
+            **partial_periods.week_span(date.fromisoformat(week), start, end).columns(),
         }
-        for (week, centre_id), n in counts.items()
+        for kind, centre_id, week, _days, n in totals
+        if kind == "week"
     ]
     return sorted(rows, key=lambda r: (r["week"], r["centre"]))
 
@@ -319,8 +306,8 @@ def _activity_rows(counts: list[tuple]) -> list[dict]:
 def _reach_rows(listed: dict, counts: list[tuple], named: set) -> list[dict]:
     """Return the ``dashboard_reach`` rows (raw counts, share at min-cell 1).
 
-    ``counts`` are the reach report's rows; a centre's visits of the period
-    are the sum of its months' (visit cells add up, keys and all).
+    ``counts`` are :func:`~vaerested.reports.tables.dashboard_queries.reach_visits`'
+    rows: each centre's visits of the period by value.
     """
     rows = []
     for code, (dimension, value) in REACH_GROUPS.items():
@@ -332,8 +319,8 @@ def _reach_rows(listed: dict, counts: list[tuple], named: set) -> list[dict]:
             }
             cells = [
                 (v, n)
-                for unit, _month, centre_id, dim, v, n, _cards in counts
-                if unit == "centre" and dim == dimension and centre_id in members
+                for centre_id, dim, v, n in counts
+                if dim == dimension and centre_id in members
             ]
             row = {
                 "target_group": code,
