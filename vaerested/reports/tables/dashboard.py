@@ -264,13 +264,19 @@ def _district_rows(listed: dict, totals: list) -> list[dict]:
 
 
 def _week_rows(listed: dict, totals: list, start: date, end: date) -> list[dict]:
+    spans: dict[str, dict] = {}  # a year has 53 weeks, not 21,000 centre weeks
+    for kind, _centre_id, week, _days, _n in totals:
+        if kind == "week" and week not in spans:
+            spans[week] = partial_periods.week_span(
+                date.fromisoformat(week), start, end
+            ).columns()
     rows = [
         {
             "week": week,
             "centre": listed[centre_id].slug,
             "district": listed[centre_id].district_code,
             "visits": n,
-            **partial_periods.week_span(date.fromisoformat(week), start, end).columns(),
+            **spans[week],
         }
         for kind, centre_id, week, _days, n in totals
         if kind == "week"

@@ -51,7 +51,7 @@ from vaerested.reports.tables.queries import (
     visits,
 )
 from vaerested.services.mobility import months
-from vaerested.services.protection import KEYS, Cell, cell
+from vaerested.services.protection import KEYS, cell
 
 activities = Activity.__table__
 sessions = ActivitySession.__table__
@@ -241,7 +241,8 @@ def reach_visits(session: Session, scope: Scope) -> list[tuple]:
                 .group_by(visits.c.centre_id, age, gender)
             )
 
-        statement = union_all(
+        # Per centre and attribute pair, then summed per attribute in SQL.
+        pairs = union_all(
             grouped(
                 cards.c.age_band,
                 cards.c.gender,
@@ -254,19 +255,30 @@ def reach_visits(session: Session, scope: Scope) -> list[tuple]:
                 visits,
                 scope.where(visits.c.card_id.is_(None)),
             ),
+        ).cte("reach_pairs")
+        statement = union_all(
+            *(
+                select(
+                    pairs.c.centre_id,
+                    literal(dimension).label("dimension"),
+                    pairs.c[dimension].label("value"),
+                    func.sum(pairs.c.n),
+                    func.sum(pairs.c.n_k),
+                ).group_by(pairs.c.centre_id, pairs.c[dimension])
+                for dimension in ("age_band", "gender")
+            )
         )
         return [
-            (int(centre_id), age, gender, int(n), int(k or 0) % KEYS)
-            for centre_id, age, gender, n, k in session.execute(statement)
+            (int(centre_id), dimension, value, int(n), int(k or 0) % KEYS)
+            for centre_id, dimension, value, n, k in session.execute(statement)
         ]
 
-    totals: dict[tuple, Cell] = {}
-    for centre_id, age, gender, n, k in cached_rows(
-        session, "dashboard_reach_visits", scope, compute
-    ):
-        for key in ((centre_id, "age_band", age), (centre_id, "gender", gender)):
-            totals[key] = totals.get(key, 0) + cell(n, k)
-    return [(*key, n) for key, n in totals.items()]
+    return [
+        (centre_id, dimension, value, cell(n, k))
+        for centre_id, dimension, value, n, k in cached_rows(
+            session, "dashboard_reach_visits", scope, compute
+        )
+    ]
 
 
 def housing_counts(session: Session, scope: Scope) -> list[tuple]:

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from vaerested.models import Housing, HousingStatement
 from vaerested.reports.tables import queries
+from vaerested.reports.tables.cache import cached_rows
 from vaerested.reports.tables.queries import Scope, cards, centres, visits
 from vaerested.reports.tables.table import Table
 from vaerested.services.mobility import months
@@ -88,7 +89,19 @@ def _month(column, spans):
 def flow_counts(session: Session, scope: Scope) -> list[tuple]:
     """Return ``(month, centre_id, measure, count)`` rows: ``centre_id`` None
     for the ``flow_months`` totals, ``count`` a
-    :class:`~vaerested.services.protection.Cell`. Only counts above zero."""
+    :class:`~vaerested.services.protection.Cell`. Only counts above zero.
+
+    Cached: the dashboard's FLOW trend reads the same rows as the FLOW page.
+    """
+    return [
+        (month, centre_id, measure, cell(n, k))
+        for month, centre_id, measure, n, k in cached_rows(
+            session, "flow_counts", scope, lambda: _flow_counts(session, scope)
+        )
+    ]
+
+
+def _flow_counts(session: Session, scope: Scope) -> list[tuple]:
     spans = months(scope.start, scope.end)
     history = _history()
     in_period = and_(
@@ -198,7 +211,8 @@ def flow_counts(session: Session, scope: Scope) -> list[tuple]:
             month,
             None if centre_id is None else int(centre_id),
             measure,
-            cell(int(n), int(k or 0) % KEYS),
+            int(n),
+            int(k or 0) % KEYS,
         )
         for month, centre_id, measure, n, k in session.execute(union_all(*parts))
         if n

@@ -22,13 +22,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal as babel_format_decimal
+from babel.numbers import format_percent as babel_format_percent
 from babel.numbers import get_group_symbol, get_minus_sign_symbol
-from flask_babel import format_date, format_decimal, format_percent, get_locale
+from flask_babel import format_decimal, get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -295,31 +297,51 @@ def format_value(value: object, kind: str | None, digits: int | None = None) -> 
         return ""
     if value == "" or is_suppressed(value) or kind is None:
         return str(value)
+    locale = get_locale()
+    if kind == "int":
+        number = _number(value)
+        if number is None:
+            return str(value)
+        if float(number).is_integer():
+            if locale is None:  # no app context: Babel's default locale
+                return format_decimal(int(number), "#,##0")
+            return _int_writer(locale)(int(number))
+    if locale is None:
+        return _written(value, kind, digits, None)
+    # Dates and ratios repeat down a table (a year has 53 weeks; a national
+    # page writes thousands of cells): each is written by Babel once.
+    return _written_in(value, kind, digits, locale)
+
+
+@lru_cache(maxsize=1 << 15)
+def _written_in(value, kind: str, digits: int | None, locale: Locale) -> str:
+    return _written(value, kind, digits, locale)
+
+
+def _written(value, kind: str, digits: int | None, locale: Locale | None) -> str:
+    """Write ``value`` as a ``kind`` other than a whole "int" in ``locale``
+    (None: Babel's default)."""
+    options = {} if locale is None else {"locale": locale}
     if kind in ("int", "decimal", "percent"):
         number = _number(value)
         if number is None:
             return str(value)
-        if kind == "int" and float(number).is_integer():
-            locale = get_locale()
-            if locale is None:  # no app context: Babel's default locale
-                return format_decimal(int(number), "#,##0")
-            return _int_writer(locale)(int(number))
         places = (
             (PERCENT_DECIMALS if kind == "percent" else 2) if digits is None else digits
         )
         pattern = "#,##0" + ("." + "0" * places if places else "")
         if kind == "percent":
-            return format_percent(number, pattern + " %")
-        return format_decimal(number, pattern)
+            return babel_format_percent(number, pattern + " %", **options)
+        return babel_format_decimal(number, pattern, **options)
     if kind == "month":
         day = _date(f"{value}-01") if isinstance(value, str) else _date(value)
-        return format_date(day, "MMM y") if day else str(value)
+        return babel_format_date(day, "MMM y", **options) if day else str(value)
     day = _date(value)
     if day is None:
         return str(value)
     if kind == "day":
-        return format_skeleton("MMMd", day, locale=get_locale())
-    return format_date(day, "medium")
+        return format_skeleton("MMMd", day, **options)
+    return babel_format_date(day, "medium", **options)
 
 
 def column_kind(column: str) -> str | None:
