@@ -261,3 +261,59 @@ def test_page_protects_only_the_rows_it_lists(
     assert len(rows) > 7
     assert table_rows(html, table) == shown_rows(table, rows[:7])
     assert f"of {len(rows)} rows" in html or f"af {len(rows)} rækker" in html
+
+
+def test_visits_rows_come_in_python_order_of_day_and_slug(app, db):
+    """The rollup's rows are ordered by the database (no sort in Python): by
+    day, then slug in byte order, whatever the database's collation does with
+    hyphens and digits."""
+    from datetime import date
+
+    from vaerested.reports.tables.build import build_report
+
+    slugs = ["b-2", "b1", "b10", "b-10", "a", "a-", "b_1", "ba"]
+    centres = [create_centre(slug=s, name=s.upper()) for s in slugs]
+    for day in (3, 1, 2):
+        for centre in reversed(centres):
+            create_visit(centre, visited_dt=datetime(2024, 5, day, 10, tzinfo=UTC))
+    db.session.commit()
+    rows = build_report("visits", date(2024, 5, 1), date(2024, 5, 31), min_cell=1)[
+        0
+    ].rows
+    keys = [(r["date"], r["centre"]) for r in rows]
+    assert keys == sorted(keys) and len(keys) == 3 * len(slugs)
+
+
+def test_a_build_reads_a_cache_entry_once(app, db):
+    """Two reads of one entry in one build (a page's table and its chart) get
+    the same rows, the second without a query."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from vaerested.reports.tables import cache, queries
+    from vaerested.reports.tables.queries import Scope
+
+    centre = create_centre(slug="memo", name="Memo")
+    create_visit(centre, visited_dt=datetime(2024, 5, 2, 10, tzinfo=UTC))
+    db.session.commit()
+    scope = Scope(date(2024, 5, 1), date(2024, 5, 31))
+    statements = []
+    engine = db.session.get_bind()
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with cache.caching(db.session, date(2024, 12, 1)):
+            first = queries.daily_visit_rows(db.session, scope)
+            read = len(statements)
+            second = queries.daily_visit_rows(db.session, scope)
+            assert len(statements) == read
+        assert second is first and len(first) == 1
+        with cache.caching(db.session, date(2024, 12, 1)):  # a new build reads it
+            again = queries.daily_visit_rows(db.session, scope)
+        assert again == first and again is not first
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -54,9 +54,8 @@ def _totals(raw: dict, page, by: str) -> list[tuple[str, int | str]]:
         scope = resolve_scope(
             db.session, page.start, page.end, page.centre_ids, page.district_code
         )
-        for day, _centre, n, _cards in queries.daily_visits(db.session, scope):
-            key = day.isoformat() if isinstance(day, date) else str(day)
-            per[key] = per.get(key, 0) + n
+        for day, n in queries.daily_totals(db.session, scope):
+            per[day.isoformat() if isinstance(day, date) else str(day)] = n
         first, step = page.start, 1
     labels = []
     moment = first

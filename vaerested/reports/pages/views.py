@@ -53,7 +53,7 @@ from vaerested.reports.pages import (
     warm,
 )
 from vaerested.reports.pages.charts import bar_chart
-from vaerested.reports.tables import cache, present
+from vaerested.reports.tables import cache, present, queries
 from vaerested.reports.tables.build import (
     REPORTS,
     ReportError,
@@ -62,9 +62,8 @@ from vaerested.reports.tables.build import (
     protect_tables,
     resolve_scope,
 )
-from vaerested.reports.tables.dashboard import sum_cells_by
 from vaerested.reports.tables.table import PAGE_ROWS
-from vaerested.services.protection import protect
+from vaerested.services.protection import cell, protect
 
 #: Days in the default period (ending today); the warm-up job computes it ahead.
 DEFAULT_DAYS = warm.DEFAULT_DAYS
@@ -84,8 +83,9 @@ TITLES = {
 
 #: Reports whose page shows its tables and nothing made from their protected
 #: rows: the page protects only the rows it lists (each row is protected on its
-#: own, so these are the same figures as the downloads'). A national year's
-#: visits table has 146,000 rows; the page lists 500.
+#: own, so these are the same figures as the downloads'), and the visits
+#: report reads only those rows. A national year's visits table has 146,000
+#: rows; the page lists 500.
 PAGE_LISTED_ONLY = frozenset({"visits", "reach", "courses", "volunteers"})
 
 # The coverage page's flows matrix (reports/_flows.html) is laid out here.
@@ -279,6 +279,7 @@ def _build(
         request.args,
         present.load_names(db.session) if pictures else present.Names(),
     )
+    listed_only = pictures and report in PAGE_LISTED_ONLY
     with cache.caching(db.session, _today()) as state:
         try:
             page = replace(page, shown=_shown(centre_ids, district))
@@ -290,9 +291,10 @@ def _build(
                 centre_ids=centre_ids,
                 district_code=district,
                 suppress=False,
+                page_rows=PAGE_ROWS if listed_only else None,
             )
             listed = raw
-            if pictures and report in PAGE_LISTED_ONLY:
+            if listed_only:
                 listed = [_listed(table) for table in raw]
             shown = protect_tables(listed, _min_cell())
             extras = _HOOKS[report](raw, shown, page) if pictures else {}
@@ -368,7 +370,22 @@ def _print_header(report: str, form: PeriodForm) -> PrintHeader:
 
 def _visits_context(raw: list[Table], shown: list[Table], page: PageRequest) -> dict:
     """Return the visits page's chart: visits per day, every day of the span."""
-    per_day = sum_cells_by((row["date"], row["visits"]) for row in raw[0].rows)
+    scope = resolve_scope(
+        db.session, page.start, page.end, page.centre_ids, page.district_code
+    )
+    # From the rows of the page's table (the same cache entry), summed as
+    # plain numbers: a national year has 146,000 of them.
+    sums: dict = {}
+    for day, _centre, n, n_k, _c, _c_k in queries.daily_visit_rows(db.session, scope):
+        total = sums.get(day)
+        if total is None:
+            total = sums[day] = [0, 0]
+        total[0] += n
+        total[1] += n_k
+    per_day = {
+        (day.isoformat() if isinstance(day, date) else str(day)): cell(n, k)
+        for day, (n, k) in sums.items()
+    }
     days = []
     if per_day:  # every day from the first to the last visit, gaps as 0
         first, last = (date.fromisoformat(d) for d in (min(per_day), max(per_day)))

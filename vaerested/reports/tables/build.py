@@ -59,7 +59,7 @@ from vaerested.reports.tables import (
 from vaerested.reports.tables.queries import Scope
 from vaerested.reports.tables.table import Table
 from vaerested.services import coverage, mobility
-from vaerested.services.protection import perturb_rows
+from vaerested.services.protection import cell, perturb_rows
 from vaerested.services.suppression import suppress_rows
 
 #: Report name -> the names of its tables (files are ``<name>.csv`` / ``.json``;
@@ -178,12 +178,15 @@ def build_report(
     district_code: str | None = None,
     suppress: bool = True,
     session: Session | None = None,
+    page_rows: int | None = None,
 ) -> list[Table]:
     """Return the tables of report ``name`` over ``start``..``end`` (inclusive).
 
     With ``suppress=False`` the counts are raw cells (counts with their cell
     keys, for pages that aggregate them further); :func:`protect_tables`
-    protects them afterwards.
+    protects them afterwards. With ``page_rows``, a report that can list the
+    first rows of its table without the rest (visits) returns only those, its
+    ``total_rows`` the count of them all; the others return every row.
 
     :raises ReportError: on an unknown report or district, a bad period or min-cell.
     """
@@ -191,7 +194,10 @@ def build_report(
     session = session or db.session
     scope = resolve_scope(session, start, end, centre_ids, district_code)
     _report_settings(session)
-    tables = _BUILDERS[name](session, scope, district_code)
+    if page_rows is not None and name in _PAGE_BUILDERS:
+        tables = _PAGE_BUILDERS[name](session, scope, page_rows)
+    else:
+        tables = _BUILDERS[name](session, scope, district_code)
     return protect_tables(tables, min_cell) if suppress else tables
 
 
@@ -251,18 +257,32 @@ def _centre_slugs(session: Session) -> dict[int, str]:
 
 def _build_visits(session: Session, scope: Scope, district_code) -> list[Table]:
     slugs = _centre_slugs(session)
+    # In the query's order: by day and slug.
     rows = [
-        {
-            "date": day.isoformat(),
-            "centre": slugs[centre_id],
-            "visits": total,
-            "card_visits": with_card,
-            "tally_visits": total - with_card,
-        }
+        _visits_row(day, slugs[centre_id], total, with_card)
         for day, centre_id, total, with_card in queries.daily_visits(session, scope)
     ]
-    rows.sort(key=lambda r: (r["date"], r["centre"]))
     return [Table("visits", list(VISITS_COLUMNS), rows)]
+
+
+def _visits_row(day, centre: str, total, with_card) -> dict:
+    return {
+        "date": day.isoformat(),
+        "centre": centre,
+        "visits": total,
+        "card_visits": with_card,
+        "tally_visits": total - with_card,
+    }
+
+
+def _build_visits_page(session: Session, scope: Scope, page_rows: int) -> list[Table]:
+    raw = queries.daily_visit_rows(session, scope)
+    slugs = _centre_slugs(session)
+    rows = [
+        _visits_row(day, slugs[centre_id], cell(n, n_k), cell(c, c_k))
+        for day, centre_id, n, n_k, c, c_k in raw[:page_rows]
+    ]
+    return [Table("visits", list(VISITS_COLUMNS), rows, total_rows=len(raw))]
 
 
 def _build_coverage(session: Session, scope: Scope, district_code) -> list[Table]:
@@ -393,6 +413,9 @@ _RATIO_ROWS = {
     **dashboard.RATIO_ROWS,
 }
 
+
+#: Reports whose page can be built from the first rows of their table alone.
+_PAGE_BUILDERS = {"visits": _build_visits_page}
 
 _BUILDERS = {
     "visits": _build_visits,

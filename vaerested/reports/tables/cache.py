@@ -70,6 +70,10 @@ class CacheState:
     hits: int = 0
     #: Compute every entry anew (the warm-up job), ignoring stored ones.
     refresh: bool = False
+    #: Entry key -> its rows, as read or computed by this build: a second
+    #: read in the same build (a page's table and its chart) gets the same
+    #: rows without reading or computing them again.
+    rows: dict[str, list] = field(default_factory=dict)
 
     def used(self, computed_dt: datetime) -> None:
         if self.computed_dt is None or computed_dt < self.computed_dt:
@@ -117,6 +121,8 @@ def cached_rows(
     if state is None:
         return compute()
     key = _key(name, scope, extra)
+    if key in state.rows:
+        return state.rows[key]
     now = utcnow()
     entry = None
     if not state.refresh:
@@ -129,8 +135,10 @@ def cached_rows(
     if fresh and not state.refresh:
         state.hits += 1
         state.used(entry.computed_dt)
-        return [tuple(row) for row in json.loads(entry.rows_json, object_hook=_decode)]
-    rows = [tuple(row) for row in compute()]
+        rows = [tuple(row) for row in json.loads(entry.rows_json, object_hook=_decode)]
+        state.rows[key] = rows
+        return rows
+    rows = state.rows[key] = [tuple(row) for row in compute()]
     is_live = scope.end >= state.today - timedelta(days=LATE_DAYS)
     state.pending.append(
         {
