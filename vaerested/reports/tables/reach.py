@@ -30,6 +30,7 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
+    null,
     select,
     type_coerce,
     union_all,
@@ -98,20 +99,27 @@ def _reach_counts(session: Session, scope: Scope, spans: list) -> list:
     month = case(
         *[(visits.c.visit_date <= last, literal(label)) for label, _, last in spans]
     )
-    tally = visits.c.card_id.is_(None)
-    dated = (
+    # The card visits from the covering day index alone (their attributes are
+    # the card's, joined below); the tallies, which carry their own, apart.
+    no_text = type_coerce(null(), String())
+    dated = union_all(
         select(
             month.label("month"),
             visits.c.centre_id,
             visits.c.card_id,
-            # A tally's own attributes; a card visit takes the card's below.
-            case((tally, type_coerce(visits.c.age_band, String()))).label("t_age"),
-            case((tally, type_coerce(visits.c.gender, String()))).label("t_gender"),
+            no_text.label("t_age"),
+            no_text.label("t_gender"),
             visits.c.record_key,
-        )
-        .where(scope.where())
-        .subquery("reach_dated")
-    )
+        ).where(scope.where(visits.c.card_id.is_not(None))),
+        select(
+            month,
+            visits.c.centre_id,
+            visits.c.card_id,
+            type_coerce(visits.c.age_band, String()),
+            type_coerce(visits.c.gender, String()),
+            visits.c.record_key,
+        ).where(scope.where(visits.c.card_id.is_(None))),
+    ).subquery("reach_dated")
     # One group per month, centre and card (tallies: per attribute pair), so
     # per centre each card is counted, and its key added, once.
     groups = (
@@ -133,50 +141,61 @@ def _reach_counts(session: Session, scope: Scope, spans: list) -> list:
         )
         .cte("reach_groups")
     )
-    joined = groups.join(centres, centres.c.id == groups.c.centre_id).outerjoin(
-        cards, cards.c.id == groups.c.card_id
+    # Joined with the centres and the cards once (a CTE used four times is
+    # computed once): each of the four groupings below would hash every card.
+    enriched = (
+        select(
+            groups.c.month,
+            groups.c.centre_id,
+            centres.c.district_id,
+            groups.c.card_id,
+            type_coerce(
+                func.coalesce(type_coerce(cards.c.age_band, String()), groups.c.t_age),
+                String(),
+            ).label("age_band"),
+            type_coerce(
+                func.coalesce(type_coerce(cards.c.gender, String()), groups.c.t_gender),
+                String(),
+            ).label("gender"),
+            groups.c.n,
+            groups.c.n_k,
+            cards.c.record_key.label("card_key"),
+        )
+        .select_from(
+            groups.join(centres, centres.c.id == groups.c.centre_id).outerjoin(
+                cards, cards.c.id == groups.c.card_id
+            )
+        )
+        .cte("reach_enriched")
     )
-    values = {
-        "age_band": type_coerce(
-            func.coalesce(type_coerce(cards.c.age_band, String()), groups.c.t_age),
-            String(),
-        ),
-        "gender": type_coerce(
-            func.coalesce(type_coerce(cards.c.gender, String()), groups.c.t_gender),
-            String(),
-        ),
-    }
     selects = []
-    for dim, value in values.items():
+    for dim in ("age_band", "gender"):
+        value = enriched.c[dim]
         selects.append(
             select(
                 literal("centre").label("unit"),
-                groups.c.month,
-                groups.c.centre_id.label("unit_id"),
+                enriched.c.month,
+                enriched.c.centre_id.label("unit_id"),
                 literal(dim).label("dimension"),
                 value.label("value"),
-                func.sum(groups.c.n).label("visits"),
-                func.sum(groups.c.n_k).label("visits_k"),
-                func.count(groups.c.card_id).label("cards"),
-                func.sum(cards.c.record_key).label("cards_k"),
-            )
-            .select_from(joined)
-            .group_by(groups.c.month, groups.c.centre_id, value)
+                func.sum(enriched.c.n).label("visits"),
+                func.sum(enriched.c.n_k).label("visits_k"),
+                func.count(enriched.c.card_id).label("cards"),
+                func.sum(enriched.c.card_key).label("cards_k"),
+            ).group_by(enriched.c.month, enriched.c.centre_id, value)
         )
         selects.append(
             select(
                 literal("district"),
-                groups.c.month,
-                centres.c.district_id,
+                enriched.c.month,
+                enriched.c.district_id,
                 literal(dim),
                 value,
-                func.sum(groups.c.n),
-                func.sum(groups.c.n_k),
-                func.count(distinct(groups.c.card_id)),
-                queries.distinct_cards_key(groups.c.card_id, cards.c.record_key),
-            )
-            .select_from(joined)
-            .group_by(groups.c.month, centres.c.district_id, value)
+                func.sum(enriched.c.n),
+                func.sum(enriched.c.n_k),
+                func.count(distinct(enriched.c.card_id)),
+                queries.distinct_cards_key(enriched.c.card_id, enriched.c.card_key),
+            ).group_by(enriched.c.month, enriched.c.district_id, value)
         )
     return [
         (
