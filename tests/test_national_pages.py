@@ -231,7 +231,9 @@ def test_mobility_page_with_more_centres_than_the_heat_map_draws(
     assert len(rows) == 45
 
 
-@pytest.mark.parametrize("report,table", [("visits", "visits"), ("reach", "reach_centres")])
+@pytest.mark.parametrize(
+    "report,table", [("visits", "visits"), ("reach", "reach_centres")]
+)
 def test_page_protects_only_the_rows_it_lists(
     app, client, auth, db, monkeypatch, report, table
 ):
@@ -317,3 +319,46 @@ def test_a_build_reads_a_cache_entry_once(app, db):
         assert again == first and again is not first
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_reach_chart_draws_the_busiest_centres_beyond_the_limit():
+    from vaerested.reports.pages.reach_charts import drawn_centres
+
+    slugs = ["a", "b", "c", "d", "e"]
+    totals = {
+        ("a", "woman"): 1,
+        ("b", "woman"): 30,
+        ("c", "woman"): "<5",  # suppressed: counts 0
+        ("c", "man"): 6,
+        ("d", "man"): 40,
+        ("e", "man"): 6,
+    }
+    assert drawn_centres(slugs, totals, None, 5) == slugs
+    # d (40), b (30), then c and e tie at 6: by slug.
+    assert drawn_centres(slugs, totals, None, 3) == ["b", "c", "d"]
+    assert drawn_centres(slugs, totals, frozenset({"a"}), 3) == ["a", "b", "d"]
+
+
+def test_reach_page_with_more_centres_than_its_charts_draw(
+    client, auth, db, monkeypatch
+):
+    from vaerested.reports.pages import reach_charts
+
+    monkeypatch.setattr(reach_charts, "CHART_MAX_CENTRES", 3)
+    centres = [create_centre(slug=f"r-{i}", name=f"R {i}") for i in range(5)]
+    for i, centre in enumerate(centres):
+        for _ in range(6 + i):
+            card = create_card(centre, record_key=i)
+            create_visit(centre, card, visited_dt=datetime(2024, 2, 5, 10, tzinfo=UTC))
+    db.session.commit()
+    auth.login_as("admin")
+    html = client.get("/reports/reach?start=2024-02-01&end=2024-02-29").get_data(
+        as_text=True
+    )
+    for dim in ("age_band", "gender"):
+        assert f'data-testid="{dim}-chart-limit"' in html
+        totals = re.search(
+            rf'data-testid="table-{dim}-totals">(.*?)</table>', html, flags=re.S
+        ).group(1)
+        assert totals.split("<tbody>")[1].count("<tr>") == 5  # every centre
+    assert "draws 3 of the 5 centres" in html or "viser 3 af de 5" in html

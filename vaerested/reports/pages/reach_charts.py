@@ -5,6 +5,8 @@ cells of its months are summed (visit cells add up, keys and all), then
 protected at the page's min-cell, and listed in a table of the chart's
 numbers beside it. The report's tables below show the months themselves.
 Values are drawn with their translated labels; the tables keep the codes.
+With more than :data:`CHART_MAX_CENTRES` centres a chart draws the busiest
+(the filter's first) and says so; the table lists them all.
 """
 
 from flask_babel import gettext as _
@@ -14,6 +16,31 @@ from vaerested.models import AgeBand, Gender
 from vaerested.reports.pages.dashboard_charts import grouped_bar_chart
 from vaerested.reports.tables.reach import DIMENSIONS
 from vaerested.services.protection import protect
+from vaerested.services.suppression import is_suppressed
+
+#: The most centres a chart draws (a national year has 400: 2,400 bars on a
+#: chart 24,000 px wide); the table of the chart's numbers lists every centre.
+CHART_MAX_CENTRES = 40
+
+
+def drawn_centres(
+    slugs: list[str], totals: dict, shown: frozenset[str] | None, limit: int
+) -> list[str]:
+    """Return the centres a chart draws, in ``slugs``' order: every centre, or
+    with more than ``limit`` the filter's centres first, then those with the
+    most shown visits (suppressed counts as 0; ties by slug)."""
+    if len(slugs) <= limit:
+        return slugs
+    volume = dict.fromkeys(slugs, 0)
+    for (slug, _value), n in totals.items():
+        if not is_suppressed(n):
+            volume[slug] += int(n)
+    first = [s for s in slugs if shown is not None and s in shown][:limit]
+    rest = sorted(
+        (s for s in slugs if s not in set(first)), key=lambda s: (-volume[s], s)
+    )
+    chosen = set(first + rest[: limit - len(first)])
+    return [s for s in slugs if s in chosen]
 
 
 def value_labels() -> dict[str, list[tuple[str, str]]]:
@@ -43,6 +70,7 @@ def reach_context(raw, shown, page) -> dict:
         shown_totals = {
             key: protect(total, page.min_cell) for key, total in totals.items()
         }
+        drawn = drawn_centres(slugs, shown_totals, page.shown, CHART_MAX_CENTRES)
         out[dim] = {
             "values": values,
             "rows": [
@@ -51,10 +79,12 @@ def reach_context(raw, shown, page) -> dict:
             ],
             # Wider with many centres, so their names under the axis stay apart.
             "chart": grouped_bar_chart(
-                [(slug, page.names.centres.get(slug, slug)) for slug in slugs],
+                [(slug, page.names.centres.get(slug, slug)) for slug in drawn],
                 values,
                 shown_totals,
-                width=max(720, 60 * len(slugs)),
+                width=max(720, 60 * len(drawn)),
             ),
+            "drawn": len(drawn) if len(drawn) < len(slugs) else None,
+            "total": len(slugs),
         }
     return {"reach": out}
