@@ -1,4 +1,4 @@
-"""Time the report pages (dashboard, coverage, mobility, visits) at scale.
+"""Time the report pages (dashboard, coverage, mobility, visits, reach) at scale.
 
 For each size (default 100,000 and 2,000,000 visits over a year) and each
 database, the script fills a fresh database (migrations, the demo centres,
@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ("dashboard", "coverage", "mobility", "visits")
+PAGES = ("dashboard", "coverage", "mobility", "visits", "reach")
 TARGET_SECONDS = 1.0
 REPEAT = 3
 BENCH_DB_PREFIX = "vaerested_bench_pages"

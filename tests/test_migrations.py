@@ -63,6 +63,35 @@ def model_trigger_names(dialect: str) -> set[str]:
     return names
 
 
+def function_bodies(conn) -> dict[str, str]:
+    """Return name -> body of the PostgreSQL functions the triggers call."""
+    rows = conn.execute(
+        text(
+            "SELECT proname, prosrc FROM pg_proc JOIN pg_namespace n "
+            "ON n.oid = pronamespace WHERE n.nspname = current_schema() "
+            "AND proname LIKE 'visit%'"
+        )
+    )
+    return {name: body.strip() for name, body in rows}
+
+
+def model_function_bodies() -> dict[str, str]:
+    """Return name -> body of the PostgreSQL functions the models create."""
+    statements = [
+        *visit_days.trigger_statements("postgresql"),
+        *visit_chain.trigger_statements("postgresql"),
+    ]
+    return {
+        m.group(1): m.group(2).strip()
+        for s in map(str, statements)
+        for m in re.finditer(
+            r"CREATE\s+OR\s+REPLACE\s+FUNCTION\s+(\w+)\(.*?\$\$(.*?)\$\$",
+            s,
+            re.S | re.I,
+        )
+    }
+
+
 def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("VAERESTED_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(
@@ -84,6 +113,12 @@ def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path, monkeyp
         # there: SQLite's batch mode re-creates a table without its triggers.
         with db.engine.connect() as conn:
             assert trigger_names(conn) == model_trigger_names(conn.dialect.name)
+            # The migrations' frozen copies of the trigger functions are the
+            # models' functions of today.
+            if conn.dialect.name == "postgresql":
+                models = model_function_bodies()
+                assert len(models) >= 5
+                assert function_bodies(conn) == models
         # And the migrations can be walked back to nothing.
         downgrade(revision="base")
         with db.engine.connect() as conn:

@@ -398,3 +398,62 @@ def test_rebuild_restores_a_damaged_chain(app, db):
     assert {k: v for k, v in stored(db).items() if v[0]} == {
         k: v for k, v in want.items() if v[0]
     }
+
+
+def test_repeat_scan_whose_visit_is_deleted_meanwhile(app, db):
+    """PostgreSQL: a repeat scan takes no lock and computes no chain, because
+    its insert will conflict. If the visit it repeats is deleted by a
+    transaction still open when the scan checks, the scan's insert waits for
+    it and, once the delete commits, inserts after all: its previous visit is
+    then computed by the AFTER trigger, and the chain is still exact."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite's chain triggers run after the insert
+    a, b = create_centre(slug="alpha"), create_centre(slug="zeta")
+    card = create_card(a)
+    earlier = create_visit(b, card, visited_dt=utc(2024, 3, 4, 10))
+    repeated = create_visit(a, card, visited_dt=utc(2024, 3, 5, 10))
+    db.session.commit()
+    card_id, repeated_id, a_id, b_id = card.id, repeated.id, a.id, b.id
+    earlier_id = earlier.id
+    insert = text(
+        "INSERT INTO visits (centre_id, card_id, visit_date, visited_dt, source,"
+        " created_dt, record_key) VALUES (:c, :card, :day, :dt, 'scan', now(), 3)"
+        " ON CONFLICT (card_id, centre_id, visit_date) DO NOTHING"
+    )
+    engine = db.engine
+    deleting = engine.connect()
+    transaction = deleting.begin()
+    deleting.execute(delete(Visit.__table__).where(Visit.id == repeated_id))
+    errors = []
+
+    def scan():
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    insert,
+                    {
+                        "c": a_id,
+                        "card": card_id,
+                        "day": date(2024, 3, 5),
+                        "dt": utc(2024, 3, 5, 11),
+                    },
+                )
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    thread = threading.Thread(target=scan)
+    thread.start()
+    thread.join(timeout=1)
+    assert not errors
+    assert thread.is_alive()  # waiting for the delete's transaction
+    transaction.commit()
+    deleting.close()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and not errors
+    got = stored(db)
+    assert repeated_id not in got
+    (inserted,) = [vid for vid in got if vid != earlier_id]
+    assert got[inserted] == (b_id, date(2024, 3, 4))
+    assert_exact(db)

@@ -29,7 +29,9 @@ the fixes does not matter) with a few probes of ``ix_visits_card_dt``:
   visits at once are serialised by a row lock on the card (``FOR NO KEY
   UPDATE``, taken before the chain is read; a row lock, so a retention run over
   many cards does not fill the lock table) and each trigger query takes a fresh
-  snapshot, so the second sees the first's committed visits.
+  snapshot, so the second sees the first's committed visits. A repeat scan
+  (the card's visit at that centre that day exists, so its insert conflicts)
+  takes no lock and computes nothing: the scan stays a read-only transaction.
 
 Slugs compare bytewise (SQLite's BINARY, PostgreSQL's ``COLLATE "C"``), which
 is the code point order of Python's sort. Slugs are permanent
@@ -37,7 +39,8 @@ is the code point order of Python's sort. Slugs are permanent
 :func:`rebuild`.
 
 The trigger DDL is here (``create_all`` runs it through the metadata's
-``after_create`` event) and, frozen, in migration f18c2b7a9d15.
+``after_create`` event) and, frozen, in migrations f18c2b7a9d15 and (the
+PostgreSQL repeat-scan shortcut) f19b2e3d4c5f.
 """
 
 from __future__ import annotations
@@ -120,6 +123,25 @@ BEGIN
         PERFORM 1 FROM cards WHERE id IN (OLD.card_id, NEW.card_id)
         ORDER BY id FOR NO KEY UPDATE;
     ELSE
+        -- A repeat scan, not earlier: the card's visit at this centre that
+        -- day exists at this time or before, so the insert conflicts and (the
+        -- scans update only an earlier time) writes nothing. No lock and no
+        -- chain: the scan stays a read (no transaction id, no WAL to flush at
+        -- commit). An earlier repeat takes the lock first, as a new visit
+        -- does: its update then locks the visit row after the card, in the
+        -- order every writer takes them. Should the visit be deleted before
+        -- the insert checks (by another transaction, not yet committed), the
+        -- row is inserted after all, marked -1: the AFTER trigger computes its
+        -- chain under the lock.
+        IF EXISTS (
+            SELECT 1 FROM visits v WHERE v.card_id = NEW.card_id
+                AND v.centre_id = NEW.centre_id AND v.visit_date = NEW.visit_date
+                AND v.visited_dt <= NEW.visited_dt
+        ) THEN
+            NEW.prev_centre_id := -1;
+            NEW.prev_visit_date := NULL;
+            RETURN NEW;
+        END IF;
         PERFORM 1 FROM cards WHERE id = NEW.card_id FOR NO KEY UPDATE;
     END IF;
     IF NEW.card_id IS NULL THEN
@@ -139,7 +161,18 @@ $$
 CREATE OR REPLACE FUNCTION visit_chain_after() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     s text;
+    pc integer;
+    pd date;
 BEGIN
+    IF TG_OP = 'INSERT' AND NEW.prev_centre_id = -1 THEN
+        -- Marked by the BEFORE trigger as a repeat that was inserted after all.
+        PERFORM 1 FROM cards WHERE id = NEW.card_id FOR NO KEY UPDATE;
+        SELECT slug INTO s FROM centres WHERE id = NEW.centre_id;
+        SELECT p.prev_centre_id, p.prev_visit_date INTO pc, pd
+        FROM visit_chain_prev(NEW.card_id, NEW.visited_dt, s, NEW.id) p;
+        UPDATE visits SET prev_centre_id = pc, prev_visit_date = pd
+        WHERE id = NEW.id;
+    END IF;
     IF TG_OP <> 'INSERT' AND OLD.card_id IS NOT NULL THEN
         SELECT slug INTO s FROM centres WHERE id = OLD.centre_id;
         PERFORM visit_chain_fix_next(OLD.card_id, OLD.visited_dt, s, OLD.id);
