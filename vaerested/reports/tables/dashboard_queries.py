@@ -47,6 +47,7 @@ from vaerested.reports.tables.queries import (
     cards,
     centres,
     districts,
+    rollup_clauses,
     visit_days,
     visits,
 )
@@ -139,14 +140,7 @@ def day_totals(session: Session, scope: Scope) -> list[tuple]:
     """
 
     def compute() -> list[tuple]:
-        clauses = [
-            visit_days.c.visit_date >= scope.start,
-            visit_days.c.visit_date <= scope.end,
-            visit_days.c.visits > 0,
-        ]
-        if scope.centre_ids is not None:
-            clauses.append(scope.centres_clause(visit_days.c.centre_id))
-        where = and_(*clauses)
+        where = and_(*rollup_clauses(scope))
         week = week_start(visit_days.c.visit_date).label("week")
         n, n_k = func.sum(visit_days.c.visits), func.sum(visit_days.c.visits_k)
         statement = union_all(

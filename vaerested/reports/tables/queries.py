@@ -166,12 +166,12 @@ def _daily_visits(session: Session, scope: Scope) -> list:
             visit_days.c.card_visits_k,
         )
         .join(centres, centres.c.id == visit_days.c.centre_id)
-        .where(*_rollup_clauses(scope))
+        .where(*rollup_clauses(scope))
         .order_by(visit_days.c.visit_date, slug)
     ).all()
 
 
-def _rollup_clauses(scope: Scope) -> list:
+def rollup_clauses(scope: Scope) -> list:
     """Return the WHERE clauses on ``visit_days`` for the scope (days with a visit)."""
     clauses = [
         visit_days.c.visit_date >= scope.start,
@@ -194,7 +194,7 @@ def daily_totals(session: Session, scope: Scope) -> list[tuple]:
                 func.sum(visit_days.c.visits),
                 func.sum(visit_days.c.visits_k),
             )
-            .where(*_rollup_clauses(scope))
+            .where(*rollup_clauses(scope))
             .group_by(visit_days.c.visit_date)
         )
         return [(day, int(n), int(k or 0) % KEYS) for day, n, k in rows]
