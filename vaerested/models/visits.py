@@ -103,6 +103,19 @@ class Visit(Base):
             "visited_dt",
             "home_district_id",
         ),
+        # The tallies' attributes, the period first: the reach and housing
+        # figures read a period's tallies without the table (issue 15).
+        Index(
+            "ix_visits_tally_report",
+            "visit_date",
+            "centre_id",
+            "age_band",
+            "gender",
+            "housing",
+            "record_key",
+            sqlite_where=text("card_id IS NULL"),
+            postgresql_where=text("card_id IS NULL"),
+        ),
         # The transitions (a card visit whose previous visit was elsewhere),
         # the period first: the mobility matrix reads only its range.
         Index(
