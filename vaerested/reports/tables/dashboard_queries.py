@@ -47,6 +47,7 @@ from vaerested.reports.tables.queries import (
     cards,
     centres,
     districts,
+    grouping_centre,
     rollup_clauses,
     visit_days,
     visits,
@@ -219,9 +220,7 @@ def reach_visits(session: Session, scope: Scope) -> list[tuple]:
     """
 
     def compute() -> list[tuple]:
-        # "+ 0": SQLite would skip-scan ix_visits_centre_date and read the
-        # table instead of the covering day index.
-        centre_id = (visits.c.centre_id + 0).label("centre_id")
+        centre_id = grouping_centre(session).label("centre_id")
         # Card visits per centre and card from the covering day index, then
         # joined with the cards once per group, not once per visit.
         per_card = (

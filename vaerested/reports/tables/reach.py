@@ -102,8 +102,7 @@ def _reach_counts(session: Session, scope: Scope, spans: list) -> list:
     # The card visits from the covering day index alone (their attributes are
     # the card's, joined below); the tallies, which carry their own, apart.
     no_text = type_coerce(null(), String())
-    # "+ 0": SQLite would skip-scan ix_visits_centre_date and read the table.
-    centre_id = (visits.c.centre_id + 0).label("centre_id")
+    centre_id = queries.grouping_centre(session).label("centre_id")
     dated = union_all(
         select(
             month.label("month"),
