@@ -115,7 +115,7 @@ def strongest_links(matrix: list[dict], limit: int = TOP_LINKS) -> list[dict]:
     return [{c: r[c] for c in LINK_COLUMNS} for r in shown[:limit]]
 
 
-def _shown_count(value) -> int:
+def shown_count(value) -> int:
     """Return a protected count as a number to rank by (suppressed: 0)."""
     return 0 if is_suppressed(value) or value == "" else int(value)
 
@@ -136,11 +136,20 @@ def heat_centres(
     limit = HEAT_MAX_CENTRES if limit is None else limit
     volume: dict[str, int] = {}
     for r in matrix:
-        count = _shown_count(r["transitions"])
+        count = shown_count(r["transitions"])
         for slug in (r["from_centre"], r["to_centre"]):
             volume[slug] = volume.get(slug, 0) + count
     if len(volume) <= limit:
         return None
+    return busiest(volume, shown, limit)
+
+
+def busiest(
+    volume: dict[str, int], shown: frozenset[str] | None, limit: int
+) -> list[str]:
+    """Return ``limit`` slugs of ``volume`` (slug -> shown count): those of the
+    filter (``shown``) first, by slug, then the rest by most volume (ties by
+    slug). A picture that cannot draw every centre draws these."""
     first = sorted(s for s in volume if shown is not None and s in shown)[:limit]
     chosen = set(first)
     rest = sorted((s for s in volume if s not in chosen), key=lambda s: (-volume[s], s))
@@ -158,7 +167,7 @@ def matrix_page_table(table: Table, limit: int | None = None) -> Table:
     rows = sorted(
         table.rows,
         key=lambda r: (
-            -_shown_count(r["transitions"]),
+            -shown_count(r["transitions"]),
             is_suppressed(r["transitions"]),
             r["from_centre"],
             r["to_centre"],

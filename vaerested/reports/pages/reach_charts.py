@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from vaerested.labels import AGE_BAND_LABELS, GENDER_LABELS
 from vaerested.models import AgeBand, Gender
 from vaerested.reports.pages.dashboard_charts import grouped_bar_chart
+from vaerested.reports.pages.pictures import busiest, shown_count
 from vaerested.reports.tables.reach import DIMENSIONS
 from vaerested.services.protection import protect
-from vaerested.services.suppression import is_suppressed
 
 #: The most centres a chart draws (a national year has 400: 2,400 bars on a
 #: chart 24,000 px wide); the table of the chart's numbers lists every centre.
@@ -33,13 +33,8 @@ def drawn_centres(
         return slugs
     volume = dict.fromkeys(slugs, 0)
     for (slug, _value), n in totals.items():
-        if not is_suppressed(n):
-            volume[slug] += int(n)
-    first = [s for s in slugs if shown is not None and s in shown][:limit]
-    rest = sorted(
-        (s for s in slugs if s not in set(first)), key=lambda s: (-volume[s], s)
-    )
-    chosen = set(first + rest[: limit - len(first)])
+        volume[slug] += shown_count(n)
+    chosen = set(busiest(volume, shown, limit))
     return [s for s in slugs if s in chosen]
 
 
